@@ -8,7 +8,7 @@ GAZETTEER_INPUTS := $(wildcard geodata/gazetteer/data/*.tsv geodata/gazetteer/da
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 SEED_NAMES := Manta "Galápagos" Galapagos "Nariño" Narino Putumayo Caracas Quito Miami "Eastern Pacific"
 
-.PHONY: install data run test bench lint format chromium clean
+.PHONY: install data vendor run test bench lint format chromium clean
 
 $(STAMP): pyproject.toml
 	@# Create the virtual environment and install eventmap with its dev tools.
@@ -25,7 +25,11 @@ $(GAZETTEER): $(STAMP) $(GAZETTEER_INPUTS)
 
 data: $(GAZETTEER)
 
-run: data
+vendor: $(STAMP)
+	@# Fetch pinned, checksummed browser assets (Leaflet, plugins) from npm into dashboard/vendor/.
+	$(BIN)/python scripts/vendor_assets.py
+
+run: data vendor
 	@# Set everything up, then show the seed's place names geocoded offline.
 	$(BIN)/eventmap geocode $(SEED_NAMES)
 
@@ -33,7 +37,7 @@ chromium:
 	@# Debian's Chromium drives the browser tests (no browser download).
 	@command -v chromium >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null)
 
-test: data chromium
+test: data vendor chromium
 	@# Every test, browser tests included.
 	$(BIN)/python -m pytest -q
 

@@ -185,5 +185,26 @@ def gazetteer_info(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"attribution  {info['attribution']}")
 
 
+def _load_plugin_commands() -> None:
+    """Add commands other packages register under the ``eventmap.commands`` entry point group.
+
+    The dashboard registers ``serve`` and ``export-html`` this way, so ``geodata`` never imports
+    ``dashboard`` (data flows one way) while one ``eventmap`` command holds them all.
+    """
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="eventmap.commands"):
+        if entry.name in main.commands:
+            continue
+        try:
+            command = entry.load()
+        except ImportError as err:  # a broken optional plugin must not break the CLI
+            click.echo(f"eventmap: warning: command {entry.name!r} unavailable: {err}", err=True)
+            continue
+        main.add_command(command, entry.name)
+
+
+_load_plugin_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,60 @@
+"""The events table: column names, types and the categories (one place for the contract).
+
+One row per (event, place). The exported columns (``EVENT_COLUMNS``) are the contract of
+DESIGN.md; the store keeps a few more (``STORE_EXTRA_COLUMNS``) that the dashboard's "why here?"
+card needs: the resolution score, the runner-up candidates and the reason.
+
+>>> from geodata.schema import EVENT_COLUMNS, Category
+>>> EVENT_COLUMNS[:3]
+['event_id', 'doc_id', 'title']
+>>> Category.MILITARY.value
+'military'
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "ARTICLE_COLUMNS",
+    "DATE_PRECISIONS",
+    "EVENT_COLUMNS",
+    "LIST_COLUMNS",
+    "PLACE_ROLES",
+    "STORE_EXTRA_COLUMNS",
+    "Category",
+]
+
+
+class Category(StrEnum):
+    """Top-level event categories."""
+
+    MILITARY = "military"
+    POLITICAL = "political"
+    ECONOMIC = "economic"
+
+
+PLACE_ROLES = ("event", "actor", "mentioned", "focus")
+DATE_PRECISIONS = ("day", "month", "year", "publication")
+
+#: Exported columns, in order (the GeoJSON feature properties; geometry comes last).
+EVENT_COLUMNS = [
+    "event_id", "doc_id", "title", "source", "published", "category", "subtype", "triggers",
+    "confidence", "sentence", "sentence_start", "sentence_end", "date", "date_end", "date_text",
+    "date_precision", "place_text", "place_start", "place_end", "place_name", "place_id",
+    "place_kind", "country_code", "admin1", "geo_precision", "place_role", "actors", "fatalities",
+    "figures", "n_sources",
+]
+
+#: Kept in the store for the "why here?" card; not part of the export contract.
+STORE_EXTRA_COLUMNS = [
+    "place_score", "place_candidates", "place_reason", "sources", "doc_ids", "lat", "lon",
+]
+
+#: Columns holding lists (JSON arrays in GeoJSON, JSON text in CSV and GeoPackage).
+LIST_COLUMNS = ["triggers", "actors", "figures", "place_candidates", "sources", "doc_ids"]
+
+#: One row per ingested article.
+ARTICLE_COLUMNS = [
+    "doc_id", "title", "source", "published", "path", "author", "n_events", "ingested_at", "text",
+]
