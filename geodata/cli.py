@@ -198,7 +198,7 @@ def _load_plugin_commands() -> None:
             continue
         try:
             command = entry.load()
-        except ImportError as err:  # a broken optional plugin must not break the CLI
+        except (ImportError, AttributeError) as err:  # a broken optional plugin must not break the CLI
             click.echo(f"eventmap: warning: command {entry.name!r} unavailable: {err}", err=True)
             continue
         main.add_command(command, entry.name)

