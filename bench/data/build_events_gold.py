@@ -30,7 +30,7 @@ import re
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_GEOBENCH = HERE.parents[2] / "shared" / "geobench"  # /work/shared/geobench next to the repo
+DEFAULT_GEOBENCH = HERE.parents[2] / "shared" / "geobench"  # ../shared/geobench beside the repo
 LABELS = HERE / "events_labels.tsv"
 OUT = HERE / "events_gold.jsonl"
 CORPORA = ("lgl", "geowebnews")
