@@ -1,4 +1,4 @@
-"""Read news articles from ``.txt``, ``.md`` and ``.html`` files (and whole folders).
+r"""Read news articles from ``.txt``, ``.md`` and ``.html`` files (and whole folders).
 
 The text's encoding is detected (charset-normalizer), HTML is reduced to its main text with
 trafilatura, and the title, author, publication date and source URL are taken from header lines
@@ -49,9 +49,19 @@ _HEADER = re.compile(
     r"^\s*[*_]*\s*(?P<key>published|date|dateline|source|url|link|by|author|byline|title)\s*[:：]\s*(?P<value>.+?)\s*[*_]*\s*$",
     re.IGNORECASE,
 )
-_BY_LINE = re.compile(r"^\s*by\s+(?P<value>[A-Z][\w.'’ -]{2,80})\s*$")
+_BY_LINE = re.compile(r"^\s*(?i:by)\s+(?P<value>[A-Z][\w.'’ -]{2,80})\s*$")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"\x7fELF", b"BZh", b"7z\xbc\xaf")
+_BINARY_MAGIC = (
+    b"%PDF",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"\x7fELF",
+    b"BZh",
+    b"7z\xbc\xaf",
+)
 
 
 @dataclass(frozen=True)
@@ -94,7 +104,9 @@ def parse_date(value: str | None) -> str | None:
         return None
     import dateparser
 
-    parsed = dateparser.parse(value, languages=["en"], settings={"STRICT_PARSING": True, "PREFER_DAY_OF_MONTH": "first"})
+    parsed = dateparser.parse(
+        value, languages=["en"], settings={"STRICT_PARSING": True, "PREFER_DAY_OF_MONTH": "first"}
+    )
     return parsed.date().isoformat() if parsed else None
 
 
@@ -108,7 +120,12 @@ def _validate_published(value: str | None) -> str | None:
 
 
 def article_from_text(
-    text: str, *, title: str | None = None, published: str | None = None, source: str | None = None, path: str | None = None
+    text: str,
+    *,
+    title: str | None = None,
+    published: str | None = None,
+    source: str | None = None,
+    path: str | None = None,
 ) -> Article:
     """An :class:`Article` from plain or Markdown text, reading header lines for metadata.
 
@@ -132,13 +149,25 @@ def article_from_text(
         by_line = _BY_LINE.match(stripped)
         if header:
             key = header["key"].lower()
-            key = {"date": "published", "dateline": "published", "url": "source", "link": "source", "by": "author", "byline": "author"}.get(key, key)
+            key = {
+                "date": "published",
+                "dateline": "published",
+                "url": "source",
+                "link": "source",
+                "by": "author",
+                "byline": "author",
+            }.get(key, key)
             value = header["value"]
             # "*Published: 2026-03-04 · Source: https://…*" holds two headers on one line.
             for part in re.split(r"\s+[·|•]\s+", value):
                 sub = _HEADER.match(part)
                 if sub:
-                    meta.setdefault({"date": "published", "url": "source", "by": "author"}.get(sub["key"].lower(), sub["key"].lower()), sub["value"])
+                    meta.setdefault(
+                        {"date": "published", "url": "source", "by": "author"}.get(
+                            sub["key"].lower(), sub["key"].lower()
+                        ),
+                        sub["value"],
+                    )
                 else:
                     meta.setdefault(key, part)
             body_start = i + 1
@@ -192,15 +221,20 @@ def _from_html(markup: str, path: Path) -> Article:
         raise EmptyArticleError("holds no article text once markup is removed", path=path)
     data = extracted.as_dict() if hasattr(extracted, "as_dict") else dict(extracted)
     text = (data.get("text") or "").strip()
-    if not text:
+    if len(text.split()) < 4:  # a menu or a cookie banner is not an article
         raise EmptyArticleError("holds no article text once markup is removed", path=path)
     source = data.get("url")
     if not source:
         match = re.search(r'<link[^>]+rel=["\']canonical["\'][^>]*href=["\']([^"\']+)', markup, re.IGNORECASE)
         source = match[1] if match else None
     return Article(
-        doc_id=doc_id_for(text), text=text, title=data.get("title"), published=parse_date(data.get("date")),
-        source=source, author=data.get("author"), path=str(path),
+        doc_id=doc_id_for(text),
+        text=text,
+        title=data.get("title"),
+        published=parse_date(data.get("date")),
+        source=source,
+        author=data.get("author"),
+        path=str(path),
     )
 
 
@@ -234,7 +268,8 @@ def read_article(
             raise UnreadableArticleError("is not a regular file", path=path)
         if size > max_bytes:
             raise ArticleTooLargeError(
-                f"is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit (setting max_article_bytes)", path=path
+                f"is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit (setting max_article_bytes)",
+                path=path,
             )
         raw = path.read_bytes()
     except ArticleError:
@@ -244,7 +279,9 @@ def read_article(
     text = _decode(raw, path)
     if not text.strip():
         raise EmptyArticleError("is empty", path=path)
-    looks_html = path.suffix.lower() in (".html", ".htm") or re.match(r"\s*(<!doctype html|<html)", text[:500], re.IGNORECASE)
+    looks_html = path.suffix.lower() in (".html", ".htm") or re.match(
+        r"\s*(<!doctype html|<html)", text[:500], re.IGNORECASE
+    )
     article = _from_html(text, path) if looks_html else article_from_text(text, path=str(path))
     if not article.text.strip():
         raise EmptyArticleError("holds no article text", path=path)
@@ -263,13 +300,21 @@ def find_article_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     for entry in paths:
         entry = Path(entry)
         if entry.is_dir():
-            yield from sorted(p for p in entry.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith("."))
+            yield from sorted(
+                p
+                for p in entry.rglob("*")
+                if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith(".")
+            )
         else:
             yield entry
 
 
 def read_articles(
-    paths: Iterable[str | Path], *, published: str | None = None, source: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    paths: Iterable[str | Path],
+    *,
+    published: str | None = None,
+    source: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Iterator[Article | ArticleError]:
     """Read files and folders, yielding an :class:`Article` or the :class:`ArticleError` of each file.
 

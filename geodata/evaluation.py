@@ -22,7 +22,15 @@ from typing import Any
 
 from geodata.errors import InvalidQueryError
 
-__all__ = ["MAX_ERROR_KM", "evaluate_corpus", "haversine_km", "read_jsonl", "run_geoparse", "score_documents", "toponym_records"]
+__all__ = [
+    "MAX_ERROR_KM",
+    "evaluate_corpus",
+    "haversine_km",
+    "read_jsonl",
+    "run_geoparse",
+    "score_documents",
+    "toponym_records",
+]
 
 MAX_ERROR_KM = 20039.0
 
@@ -52,7 +60,10 @@ def score_documents(pairs: Iterable[tuple[list[dict], list[dict]]], *, exact: bo
                 if exact:
                     ok = p["start"] == g["start"] and p["end"] == g["end"]
                 else:
-                    ok = abs((g["start"] + g["end"]) / 2.0 - (p["start"] + p["end"]) / 2.0) < 10 and p["name"].lower() == g["name"].lower()
+                    ok = (
+                        abs((g["start"] + g["end"]) / 2.0 - (p["start"] + p["end"]) / 2.0) < 10
+                        and p["name"].lower() == g["name"].lower()
+                    )
                 if ok:
                     match = p
                     break
@@ -66,7 +77,12 @@ def score_documents(pairs: Iterable[tuple[list[dict], list[dict]]], *, exact: bo
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     result: dict[str, Any] = {
-        "tp": tp, "fp": fp, "fn": fn, "matched": len(errors), "precision": precision, "recall": recall,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "matched": len(errors),
+        "precision": precision,
+        "recall": recall,
         "f1": (2 * precision * recall / (precision + recall)) if tp else 0.0,
     }
     errors.sort()
@@ -94,7 +110,7 @@ def read_jsonl(path: str | Path) -> list[dict]:
             except json.JSONDecodeError as err:
                 raise InvalidQueryError(f"{path}:{number}: not JSON ({err.msg})") from err
             if not isinstance(record, dict) or "id" not in record or not isinstance(record.get("text"), str):
-                raise InvalidQueryError(f"{path}:{number}: each line needs an \"id\" and a \"text\" string")
+                raise InvalidQueryError(f'{path}:{number}: each line needs an "id" and a "text" string')
             out.append(record)
     return out
 
@@ -106,15 +122,26 @@ def toponym_records(result: Any, *, include_demonyms: bool = True) -> list[dict]
         if r.place is None or (r.mention.kind == "demonym" and (not include_demonyms or r.mention.plural)):
             continue  # a plural demonym ("Mexicans") names people, not a place
         p = r.place
-        records.append({
-            "start": r.mention.start, "end": r.mention.end, "name": r.mention.text, "lat": p.lat, "lon": p.lon,
-            "place_id": p.id, "kind": p.kind, "country_code": p.country_code or None,
-            "score": r.confidence if r.confidence is not None else 1.0, "mention_kind": r.mention.kind,
-        })
+        records.append(
+            {
+                "start": r.mention.start,
+                "end": r.mention.end,
+                "name": r.mention.text,
+                "lat": p.lat,
+                "lon": p.lon,
+                "place_id": p.id,
+                "kind": p.kind,
+                "country_code": p.country_code or None,
+                "score": r.confidence if r.confidence is not None else 1.0,
+                "mention_kind": r.mention.kind,
+            }
+        )
     return records
 
 
-def run_geoparse(documents: list[dict], *, gold_spans: bool = False, n_process: int = 1, settings: Any = None) -> tuple[list[dict], dict[str, float]]:
+def run_geoparse(
+    documents: list[dict], *, gold_spans: bool = False, n_process: int = 1, settings: Any = None
+) -> tuple[list[dict], dict[str, float]]:
     """Geoparse benchmark documents; returns output records and throughput figures."""
     from geodata.geoparse import Geoparser
 
@@ -122,14 +149,23 @@ def run_geoparse(documents: list[dict], *, gold_spans: bool = False, n_process: 
     spans = [[(t["start"], t["end"]) for t in d.get("toponyms") or []] for d in documents] if gold_spans else None
     started = time.perf_counter()
     outputs = []
-    for doc, result in zip(documents, parser.pipe([d["text"] for d in documents], spans=spans, n_process=n_process), strict=True):
+    for doc, result in zip(
+        documents, parser.pipe([d["text"] for d in documents], spans=spans, n_process=n_process), strict=True
+    ):
         outputs.append({"id": doc["id"], "toponyms": toponym_records(result)})
     elapsed = time.perf_counter() - started
     words = sum(len(d["text"].split()) for d in documents)
     return outputs, {"seconds": elapsed, "docs_per_s": len(documents) / elapsed, "words_per_s": words / elapsed}
 
 
-def evaluate_corpus(path: str | Path, *, gold_spans: bool = False, n_process: int = 1, settings: Any = None, output: str | Path | None = None) -> dict[str, Any]:
+def evaluate_corpus(
+    path: str | Path,
+    *,
+    gold_spans: bool = False,
+    n_process: int = 1,
+    settings: Any = None,
+    output: str | Path | None = None,
+) -> dict[str, Any]:
     """Geoparse a gold corpus and score it (metrics + throughput)."""
     documents = read_jsonl(path)
     outputs, speed = run_geoparse(documents, gold_spans=gold_spans, n_process=n_process, settings=settings)

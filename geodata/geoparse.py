@@ -27,8 +27,20 @@ if TYPE_CHECKING:
 __all__ = ["MENTION_COLUMNS", "GeoparseResult", "Geoparser", "geoparse"]
 
 MENTION_COLUMNS = [
-    "start", "end", "text", "mention_kind", "label", "place_id", "name", "kind", "country_code", "admin1",
-    "score", "confidence", "reason", "geometry",
+    "start",
+    "end",
+    "text",
+    "mention_kind",
+    "label",
+    "place_id",
+    "name",
+    "kind",
+    "country_code",
+    "admin1",
+    "score",
+    "confidence",
+    "reason",
+    "geometry",
 ]
 
 
@@ -79,11 +91,20 @@ class Geoparser:
         """Geoparse one text."""
         return self.from_doc(self.nlp(text))
 
-    def pipe(self, texts: Iterable[str], *, spans: Iterable[list[tuple[int, int]] | None] | None = None, n_process: int = 1, batch_size: int = 16) -> Iterator[GeoparseResult]:
+    def pipe(
+        self,
+        texts: Iterable[str],
+        *,
+        spans: Iterable[list[tuple[int, int]] | None] | None = None,
+        n_process: int = 1,
+        batch_size: int = 16,
+    ) -> Iterator[GeoparseResult]:
         """Geoparse many texts, in order (``n_process`` > 1 runs the model in worker processes)."""
         texts = list(texts)
         span_list = list(spans) if spans is not None else [None] * len(texts)
-        for doc, doc_spans in zip(self.nlp.pipe(texts, n_process=n_process, batch_size=batch_size), span_list, strict=True):
+        for doc, doc_spans in zip(
+            self.nlp.pipe(texts, n_process=n_process, batch_size=batch_size), span_list, strict=True
+        ):
             yield self.from_doc(doc, doc_spans)
 
 
@@ -114,12 +135,24 @@ def geoparse(text: str, *, settings: Settings | None = None, include_demonyms: b
         if r.mention.kind == "demonym" and not include_demonyms:
             continue
         p = r.place
-        rows.append({
-            "start": r.mention.start, "end": r.mention.end, "text": r.mention.text, "mention_kind": r.mention.kind,
-            "label": r.mention.label, "place_id": p.id if p else None, "name": p.name if p else None,
-            "kind": p.kind if p else None, "country_code": (p.country_code or None) if p else None,
-            "admin1": (p.admin1_name or None) if p else None, "score": r.score, "confidence": r.confidence,
-            "reason": r.reason, "lat": p.lat if p else None, "lon": p.lon if p else None,
-        })
+        rows.append(
+            {
+                "start": r.mention.start,
+                "end": r.mention.end,
+                "text": r.mention.text,
+                "mention_kind": r.mention.kind,
+                "label": r.mention.label,
+                "place_id": p.id if p else None,
+                "name": p.name if p else None,
+                "kind": p.kind if p else None,
+                "country_code": (p.country_code or None) if p else None,
+                "admin1": (p.admin1_name or None) if p else None,
+                "score": r.score,
+                "confidence": r.confidence,
+                "reason": r.reason,
+                "lat": p.lat if p else None,
+                "lon": p.lon if p else None,
+            }
+        )
     geometry = points_from_latlon([r.pop("lat") for r in rows], [r.pop("lon") for r in rows])
     return gpd.GeoDataFrame(rows, columns=MENTION_COLUMNS[:-1], geometry=geometry, crs=CRS)

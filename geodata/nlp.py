@@ -84,6 +84,7 @@ class GeoparserComponent:
         self.gazetteer = open_gazetteer(gazetteer_path)
 
     def __call__(self, doc: Doc) -> Doc:
+        """Set ``doc._.places`` and ``doc._.rejected_toponyms``."""
         from geodata.resolve import resolve_mentions
         from geodata.toponyms import find_mentions
 

@@ -75,13 +75,29 @@ class Resolution:
         """JSON-ready summary (place fields, score, runner-ups)."""
         m, p = self.mention, self.place
         return {
-            "start": m.start, "end": m.end, "name": m.text, "mention_kind": m.kind, "label": m.label,
-            "place_id": p.id if p else None, "place_name": p.name if p else None, "kind": p.kind if p else None,
-            "country_code": (p.country_code or None) if p else None, "admin1": (p.admin1_name or None) if p else None,
-            "lat": p.lat if p else None, "lon": p.lon if p else None, "score": self.score, "confidence": self.confidence,
+            "start": m.start,
+            "end": m.end,
+            "name": m.text,
+            "mention_kind": m.kind,
+            "label": m.label,
+            "place_id": p.id if p else None,
+            "place_name": p.name if p else None,
+            "kind": p.kind if p else None,
+            "country_code": (p.country_code or None) if p else None,
+            "admin1": (p.admin1_name or None) if p else None,
+            "lat": p.lat if p else None,
+            "lon": p.lon if p else None,
+            "score": self.score,
+            "confidence": self.confidence,
             "reason": self.reason,
             "candidates": [
-                {"place_id": alt.id, "name": alt.name, "kind": alt.kind, "country_code": alt.country_code, "score": round(s, 3)}
+                {
+                    "place_id": alt.id,
+                    "name": alt.name,
+                    "kind": alt.kind,
+                    "country_code": alt.country_code,
+                    "score": round(s, 3),
+                }
                 for alt, s in self.alternatives[:n_alternatives]
             ],
         }
@@ -119,7 +135,9 @@ class _Context:
         return max(0.0, votes.get(country, 0.0)) / total if total else 0.0
 
 
-def _context_from(groups: dict[str, list[Mention]], chosen: dict[str, tuple[PlaceRecord, float]], gaz: GazetteerIndex, w: Weights) -> tuple[_Context, dict[str, Counter[str]]]:
+def _context_from(
+    groups: dict[str, list[Mention]], chosen: dict[str, tuple[PlaceRecord, float]], gaz: GazetteerIndex, w: Weights
+) -> tuple[_Context, dict[str, Counter[str]]]:
     ctx = _Context()
     own: dict[str, Counter[str]] = defaultdict(Counter)
     for key, mentions in groups.items():
@@ -153,7 +171,9 @@ def _context_from(groups: dict[str, list[Mention]], chosen: dict[str, tuple[Plac
     return ctx, own
 
 
-def _score(candidate: Candidate, mention: Mention, key: str, ctx: _Context, own: Counter[str], containers: set[str], w: Weights) -> tuple[float, list[str]]:
+def _score(
+    candidate: Candidate, mention: Mention, key: str, ctx: _Context, own: Counter[str], containers: set[str], w: Weights
+) -> tuple[float, list[str]]:
     place = candidate.place
     score = candidate.score
     why = []
@@ -211,13 +231,19 @@ def _inside(child: PlaceRecord, parent: PlaceRecord) -> bool:
     if parent.kind == "country":
         return child.country_code == parent.country_code and child.kind != "country"
     if parent.kind == "admin1":
-        return bool(child.admin1_code) and child.admin1_code == parent.admin1_code and child.kind in ("city", "admin2", "island")
+        return (
+            bool(child.admin1_code)
+            and child.admin1_code == parent.admin1_code
+            and child.kind in ("city", "admin2", "island")
+        )
     if parent.kind == "admin2":
         return child.kind == "city" and child.admin1_code == parent.admin1_code and _km(child, parent) < 40
     return False
 
 
-def resolve_mentions(mentions: list[Mention], gazetteer: GazetteerIndex, *, weights: Weights = DEFAULT_WEIGHTS, rounds: int = 2) -> list[Resolution]:
+def resolve_mentions(
+    mentions: list[Mention], gazetteer: GazetteerIndex, *, weights: Weights = DEFAULT_WEIGHTS, rounds: int = 2
+) -> list[Resolution]:
     """Choose a place for every mention of one document (see the module docstring).
 
     Demonym mentions resolve to their country or region; mentions without candidates keep
@@ -269,7 +295,16 @@ def resolve_mentions(mentions: list[Mention], gazetteer: GazetteerIndex, *, weig
             targets = gazetteer.demonym(m.text)
             if targets:
                 target = max(targets, key=lambda p: p.population)
-                out.append(Resolution(m, target, None, 1.0 / len(targets), [(t, 0.0) for t in targets if t is not target], f"demonym of {target.name}"))
+                out.append(
+                    Resolution(
+                        m,
+                        target,
+                        None,
+                        1.0 / len(targets),
+                        [(t, 0.0) for t in targets if t is not target],
+                        f"demonym of {target.name}",
+                    )
+                )
             else:
                 out.append(Resolution(m, None, None, None, [], "unknown demonym"))
             continue
@@ -281,7 +316,11 @@ def resolve_mentions(mentions: list[Mention], gazetteer: GazetteerIndex, *, weig
         confidence = chosen[key][1]
         base = f"{place.kind}, pop {place.population:,}" if place.population else place.kind
         reason = "; ".join([base, *why]) if why else base
-        out.append(Resolution(m, place, round(top_score, 3), round(confidence, 3), [(p, s) for s, p, _ in results[1:6]], reason))
+        out.append(
+            Resolution(
+                m, place, round(top_score, 3), round(confidence, 3), [(p, s) for s, p, _ in results[1:6]], reason
+            )
+        )
     return out
 
 

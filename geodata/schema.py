@@ -39,16 +39,47 @@ DATE_PRECISIONS = ("day", "month", "year", "publication")
 
 #: Exported columns, in order (the GeoJSON feature properties; geometry comes last).
 EVENT_COLUMNS = [
-    "event_id", "doc_id", "title", "source", "published", "category", "subtype", "triggers",
-    "confidence", "sentence", "sentence_start", "sentence_end", "date", "date_end", "date_text",
-    "date_precision", "place_text", "place_start", "place_end", "place_name", "place_id",
-    "place_kind", "country_code", "admin1", "geo_precision", "place_role", "actors", "fatalities",
-    "figures", "n_sources",
+    "event_id",
+    "doc_id",
+    "title",
+    "source",
+    "published",
+    "category",
+    "subtype",
+    "triggers",
+    "confidence",
+    "sentence",
+    "sentence_start",
+    "sentence_end",
+    "date",
+    "date_end",
+    "date_text",
+    "date_precision",
+    "place_text",
+    "place_start",
+    "place_end",
+    "place_name",
+    "place_id",
+    "place_kind",
+    "country_code",
+    "admin1",
+    "geo_precision",
+    "place_role",
+    "actors",
+    "fatalities",
+    "figures",
+    "n_sources",
 ]
 
 #: Kept in the store for the "why here?" card; not part of the export contract.
 STORE_EXTRA_COLUMNS = [
-    "place_score", "place_candidates", "place_reason", "sources", "doc_ids", "lat", "lon",
+    "place_score",
+    "place_candidates",
+    "place_reason",
+    "sources",
+    "doc_ids",
+    "lat",
+    "lon",
 ]
 
 #: Columns holding lists (JSON arrays in GeoJSON, JSON text in CSV and GeoPackage).
@@ -56,5 +87,13 @@ LIST_COLUMNS = ["triggers", "actors", "figures", "place_candidates", "sources", 
 
 #: One row per ingested article.
 ARTICLE_COLUMNS = [
-    "doc_id", "title", "source", "published", "path", "author", "n_events", "ingested_at", "text",
+    "doc_id",
+    "title",
+    "source",
+    "published",
+    "path",
+    "author",
+    "n_events",
+    "ingested_at",
+    "text",
 ]

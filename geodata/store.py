@@ -93,12 +93,18 @@ class EventStore:
         except (OSError, ValueError) as err:
             raise StorageError(f"{file} is unreadable ({err}); restore it from a backup or delete the store") from err
         if data.get("version") != _FORMAT_VERSION:
-            raise StorageError(f"{file} has store format {data.get('version')!r}; this eventmap reads {_FORMAT_VERSION}")
+            raise StorageError(
+                f"{file} has store format {data.get('version')!r}; this eventmap reads {_FORMAT_VERSION}"
+            )
         return data
 
     def _write_manifest(self, manifest: dict[str, Any]) -> None:
-        manifest = {**manifest, "version": _FORMAT_VERSION, "generation": uuid.uuid4().hex,
-                    "updated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+        manifest = {
+            **manifest,
+            "version": _FORMAT_VERSION,
+            "generation": uuid.uuid4().hex,
+            "updated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
         tmp = self.path / f".{_MANIFEST}.{uuid.uuid4().hex}.tmp"
         with tmp.open("w", encoding="utf-8") as fh:
             json.dump(manifest, fh, indent=1)
@@ -193,11 +199,19 @@ class EventStore:
                 return AddResult([], skipped, 0)
             rows = events[events["doc_id"].isin(seen)] if len(events) else events
             number = 1 + max((int(p["events"].split("-")[1].split(".")[0]) for p in manifest["parts"]), default=0)
-            part = {"events": f"part-{number:06d}.events.parquet", "articles": f"part-{number:06d}.articles.parquet",
-                    "docs": len(fresh), "rows": len(rows)}
+            part = {
+                "events": f"part-{number:06d}.events.parquet",
+                "articles": f"part-{number:06d}.articles.parquet",
+                "docs": len(fresh),
+                "rows": len(rows),
+            }
             try:
                 article_frame = pd.DataFrame(fresh).reindex(columns=ARTICLE_COLUMNS)
-                event_frame = _encode_lists(gpd.GeoDataFrame(rows.reindex(columns=[*_STORE_COLUMNS, "geometry"]), geometry="geometry", crs="EPSG:4326"))
+                event_frame = _encode_lists(
+                    gpd.GeoDataFrame(
+                        rows.reindex(columns=[*_STORE_COLUMNS, "geometry"]), geometry="geometry", crs="EPSG:4326"
+                    )
+                )
                 _atomic_parquet(article_frame, self.path / part["articles"], geo=False)
                 _atomic_parquet(event_frame, self.path / part["events"], geo=True)
                 manifest["parts"] = [*manifest["parts"], part]
@@ -274,7 +288,9 @@ def empty_events_frame() -> gpd.GeoDataFrame:
     """An events GeoDataFrame with every column and no rows."""
     import geopandas as gpd
 
-    return gpd.GeoDataFrame({c: [] for c in _STORE_COLUMNS}, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {c: [] for c in _STORE_COLUMNS}, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326"
+    )
 
 
 # ---------------------------------------------------------------------------- merging
@@ -306,7 +322,11 @@ def merge_reports(reports: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         return frame
     frame = reports.copy()
     heads = frame.sort_values(["published", "doc_id", "sentence_start"], kind="stable").drop_duplicates("event_id")
-    key_place = frame[frame["place_role"].isin(["event", "focus"])].drop_duplicates("event_id").set_index("event_id")["place_id"]
+    key_place = (
+        frame[frame["place_role"].isin(["event", "focus"])]
+        .drop_duplicates("event_id")
+        .set_index("event_id")["place_id"]
+    )
     heads = heads.assign(key_place=heads["event_id"].map(key_place).fillna(heads["place_id"]))
     parent: dict[str, str] = {eid: eid for eid in heads["event_id"]}
 
@@ -317,7 +337,9 @@ def merge_reports(reports: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         return x
 
     groups: dict[tuple, list[tuple]] = {}
-    for r in heads[["event_id", "doc_id", "date", "published", "category", "subtype", "key_place", "sentence", "source", "title"]].itertuples(index=False):
+    for r in heads[
+        ["event_id", "doc_id", "date", "published", "category", "subtype", "key_place", "sentence", "source", "title"]
+    ].itertuples(index=False):
         day = _day_number(r.date or r.published)
         groups.setdefault((r.category, r.subtype, r.key_place), []).append((day, r))
     for items in groups.values():
@@ -440,7 +462,9 @@ def write_events(frame: gpd.GeoDataFrame, path: str | Path, fmt: str | None = No
     become JSON text in CSV and GeoPackage. CSV adds ``lon``/``lat`` and drops the geometry.
     """
     path = Path(path)
-    fmt = fmt or {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".parquet": "parquet", ".gpkg": "gpkg"}.get(path.suffix.lower())
+    fmt = fmt or {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".parquet": "parquet", ".gpkg": "gpkg"}.get(
+        path.suffix.lower()
+    )
     if fmt not in EXPORT_FORMATS:
         raise InvalidQueryError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
     out = frame.reindex(columns=[*EVENT_COLUMNS, "geometry"]).copy()

@@ -23,15 +23,35 @@ __all__ = ["TEMPLATES", "synthetic_article_texts", "synthetic_events"]
 
 # category, subtype, trigger, template ({place} is replaced by the place name)
 TEMPLATES: list[tuple[str, str, str, str]] = [
-    ("military", "armed_clash", "clashes", "Army units and an armed group fought heavy clashes near {place}, officials said."),
-    ("military", "strike", "strike", "A drone strike hit a convoy outside {place} before dawn, local officials reported."),
+    (
+        "military",
+        "armed_clash",
+        "clashes",
+        "Army units and an armed group fought heavy clashes near {place}, officials said.",
+    ),
+    (
+        "military",
+        "strike",
+        "strike",
+        "A drone strike hit a convoy outside {place} before dawn, local officials reported.",
+    ),
     ("military", "strike", "airstrikes", "Airstrikes targeted depots in {place} for a second night."),
     ("military", "raid", "raid", "Special forces carried out a raid on a compound in {place}."),
     ("military", "deployment", "deployed", "The defence ministry deployed 2,000 troops to {place}."),
     ("military", "base", "naval base", "Engineers began work on a naval base at {place}."),
-    ("military", "arms_procurement", "purchase", "The government approved the purchase of patrol aircraft for units based in {place}."),
+    (
+        "military",
+        "arms_procurement",
+        "purchase",
+        "The government approved the purchase of patrol aircraft for units based in {place}.",
+    ),
     ("military", "blockade", "blockade", "Warships enforced a blockade of ports around {place}."),
-    ("political", "election", "referendum", "Voters in {place} approved the constitutional referendum by a wide margin."),
+    (
+        "political",
+        "election",
+        "referendum",
+        "Voters in {place} approved the constitutional referendum by a wide margin.",
+    ),
     ("political", "decree", "curfew", "Authorities imposed a night curfew in {place} until the end of the month."),
     ("political", "diplomacy", "summit", "Leaders met in {place} for a regional summit on security."),
     ("political", "arrest", "arrested", "Police arrested three opposition organisers in {place}."),
@@ -58,15 +78,22 @@ def _place_pool(gazetteer: Any, rng: random.Random, size: int) -> list[tuple[Any
         for rid in rng.sample(rids, min(limit, len(rids))):
             rec = gazetteer._records("rid = ?", (rid,))[0]
             candidates = [
-                {"place_id": c.place.id, "name": c.place.name, "kind": c.place.kind,
-                 "country_code": c.place.country_code, "score": c.score}
+                {
+                    "place_id": c.place.id,
+                    "name": c.place.name,
+                    "kind": c.place.kind,
+                    "country_code": c.place.country_code,
+                    "score": c.score,
+                }
                 for c in gazetteer.lookup(rec.name, limit=4)
             ]
             pool.append((rec, candidates))
     return pool
 
 
-def synthetic_events(n: int, *, seed: int = 42, gazetteer: Any = None, start: str = "2024-01-01", end: str = "2026-03-31") -> gpd.GeoDataFrame:
+def synthetic_events(
+    n: int, *, seed: int = 42, gazetteer: Any = None, start: str = "2024-01-01", end: str = "2026-03-31"
+) -> gpd.GeoDataFrame:
     """``n`` synthetic event rows with every store column, spread over places, dates and categories."""
     import geopandas as gpd
 
@@ -90,23 +117,47 @@ def synthetic_events(n: int, *, seed: int = 42, gazetteer: Any = None, start: st
         sentence_start = 40 * (i % 3)
         event_id = hashlib.sha1(f"{seed}-{i}".encode()).hexdigest()[:16]
         ranged = subtype == "decree"
-        rows.append({
-            "event_id": event_id, "doc_id": doc_id, "title": f"Synthetic brief {i // 3}",
-            "source": f"https://example.org/synthetic/{i // 3}", "published": published.isoformat(),
-            "category": category, "subtype": subtype, "triggers": [trigger],
-            "confidence": round(rng.uniform(0.45, 0.98), 2), "sentence": sentence,
-            "sentence_start": sentence_start, "sentence_end": sentence_start + len(sentence),
-            "date": day.isoformat(), "date_end": (day + dt.timedelta(days=15)).isoformat() if ranged else None,
-            "date_text": day.strftime("%B %d"), "date_precision": "day", "place_text": place.name,
-            "place_start": sentence_start + offset, "place_end": sentence_start + offset + len(place.name),
-            "place_name": place.name, "place_id": place.id, "place_kind": place.kind,
-            "country_code": place.country_code or None, "admin1": place.admin1_name or None,
-            "geo_precision": place.geo_precision, "place_role": "event", "actors": [],
-            "fatalities": rng.choice([None, None, None, rng.randrange(1, 40)]) if category == "military" else None,
-            "figures": [], "n_sources": 1, "place_score": candidates[0]["score"] if candidates else None,
-            "place_candidates": candidates[1:], "place_reason": "synthetic", "sources": [f"https://example.org/synthetic/{i // 3}"],
-            "doc_ids": [doc_id], "lat": place.lat, "lon": place.lon,
-        })
+        rows.append(
+            {
+                "event_id": event_id,
+                "doc_id": doc_id,
+                "title": f"Synthetic brief {i // 3}",
+                "source": f"https://example.org/synthetic/{i // 3}",
+                "published": published.isoformat(),
+                "category": category,
+                "subtype": subtype,
+                "triggers": [trigger],
+                "confidence": round(rng.uniform(0.45, 0.98), 2),
+                "sentence": sentence,
+                "sentence_start": sentence_start,
+                "sentence_end": sentence_start + len(sentence),
+                "date": day.isoformat(),
+                "date_end": (day + dt.timedelta(days=15)).isoformat() if ranged else None,
+                "date_text": day.strftime("%B %d"),
+                "date_precision": "day",
+                "place_text": place.name,
+                "place_start": sentence_start + offset,
+                "place_end": sentence_start + offset + len(place.name),
+                "place_name": place.name,
+                "place_id": place.id,
+                "place_kind": place.kind,
+                "country_code": place.country_code or None,
+                "admin1": place.admin1_name or None,
+                "geo_precision": place.geo_precision,
+                "place_role": "event",
+                "actors": [],
+                "fatalities": rng.choice([None, None, None, rng.randrange(1, 40)]) if category == "military" else None,
+                "figures": [],
+                "n_sources": 1,
+                "place_score": candidates[0]["score"] if candidates else None,
+                "place_candidates": candidates[1:],
+                "place_reason": "synthetic",
+                "sources": [f"https://example.org/synthetic/{i // 3}"],
+                "doc_ids": [doc_id],
+                "lat": place.lat,
+                "lon": place.lon,
+            }
+        )
     geometry = points_from_latlon([r["lat"] for r in rows], [r["lon"] for r in rows])
     return gpd.GeoDataFrame(rows, geometry=geometry, crs=CRS)
 
@@ -128,6 +179,10 @@ def synthetic_article_texts(n: int, *, seed: int = 7, gazetteer: Any = None) -> 
             place, _ = rng.choice(pool)
             sentences.append(template.format(place=place.name))
         title = sentences[0].split(",")[0][:70]
-        text = f"{title}\nPublished: {published.isoformat()}\nSource: https://example.org/synthetic/{i}\n\n" + " ".join(sentences) + "\n"
+        text = (
+            f"{title}\nPublished: {published.isoformat()}\nSource: https://example.org/synthetic/{i}\n\n"
+            + " ".join(sentences)
+            + "\n"
+        )
         out.append((f"synthetic-{i:05d}.txt", text))
     return out

@@ -31,6 +31,7 @@ Gates (a candidate is dropped, with the reason kept for debugging):
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -45,57 +46,370 @@ __all__ = ["Mention", "MentionKind", "find_mentions", "mentions_from_spans"]
 MentionKind = str  # "toponym" | "demonym" | "embedded"
 
 LOCATIVE = {
-    "in", "at", "near", "from", "to", "into", "across", "outside", "inside", "around", "off", "toward",
-    "towards", "throughout", "within", "via", "through", "between", "onto", "along", "over", "beyond",
-    "opposite", "past", "under", "against", "visited", "visit", "visiting", "entered", "reached",
+    "in",
+    "at",
+    "near",
+    "from",
+    "to",
+    "into",
+    "across",
+    "outside",
+    "inside",
+    "around",
+    "off",
+    "toward",
+    "towards",
+    "throughout",
+    "within",
+    "via",
+    "through",
+    "between",
+    "onto",
+    "along",
+    "over",
+    "beyond",
+    "opposite",
+    "past",
+    "under",
+    "against",
+    "visited",
+    "visit",
+    "visiting",
+    "entered",
+    "reached",
 }
 DIRECTIONS = {
-    "north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
-    "northeast", "northwest", "southeast", "southwest", "northeastern", "northwestern", "southeastern",
-    "southwestern", "north-east", "north-west", "south-east", "south-west", "north-eastern",
-    "north-western", "south-eastern", "south-western", "upper", "lower", "greater", "downtown",
-    "rural", "coastal", "mid", "far", "suburban", "metropolitan", "metro", "inner",
+    "north",
+    "south",
+    "east",
+    "west",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "central",
+    "northeast",
+    "northwest",
+    "southeast",
+    "southwest",
+    "northeastern",
+    "northwestern",
+    "southeastern",
+    "southwestern",
+    "north-east",
+    "north-west",
+    "south-east",
+    "south-west",
+    "north-eastern",
+    "north-western",
+    "south-eastern",
+    "south-western",
+    "upper",
+    "lower",
+    "greater",
+    "downtown",
+    "rural",
+    "coastal",
+    "mid",
+    "far",
+    "suburban",
+    "metropolitan",
+    "metro",
+    "inner",
 }
 KIND_WORDS = {
-    "province": ("admin1",), "provinces": ("admin1",), "department": ("admin1",), "departments": ("admin1",),
-    "state": ("admin1",), "region": ("admin1", "region"), "governorate": ("admin1",), "oblast": ("admin1",),
-    "prefecture": ("admin1",), "territory": ("admin1",), "county": ("admin2",), "parish": ("admin2",),
-    "borough": ("admin2", "city"), "district": ("admin2", "city"), "city": ("city",), "town": ("city",),
-    "village": ("city",), "municipality": ("city", "admin2"), "port": ("city",), "capital": ("city",),
-    "island": ("island", "city"), "islands": ("island",), "sea": ("water",), "ocean": ("water",),
-    "gulf": ("water",), "strait": ("water",), "river": ("water",), "valley": ("region",), "area": (),
+    "province": ("admin1",),
+    "provinces": ("admin1",),
+    "department": ("admin1",),
+    "departments": ("admin1",),
+    "state": ("admin1",),
+    "region": ("admin1", "region"),
+    "governorate": ("admin1",),
+    "oblast": ("admin1",),
+    "prefecture": ("admin1",),
+    "territory": ("admin1",),
+    "county": ("admin2",),
+    "parish": ("admin2",),
+    "borough": ("admin2", "city"),
+    "district": ("admin2", "city"),
+    "city": ("city",),
+    "town": ("city",),
+    "village": ("city",),
+    "municipality": ("city", "admin2"),
+    "port": ("city",),
+    "capital": ("city",),
+    "island": ("island", "city"),
+    "islands": ("island",),
+    "sea": ("water",),
+    "ocean": ("water",),
+    "gulf": ("water",),
+    "strait": ("water",),
+    "river": ("water",),
+    "valley": ("region",),
+    "area": (),
 }
 TREATY_WORDS = {
-    "convention", "conventions", "treaty", "treaties", "accord", "accords", "protocol", "protocols",
-    "consensus", "doctrine", "pact", "declaration", "agreement", "agreements", "charter", "statute",
-    "format", "communique", "memorandum", "principles", "talks", "process", "conference",
+    "convention",
+    "conventions",
+    "treaty",
+    "treaties",
+    "accord",
+    "accords",
+    "protocol",
+    "protocols",
+    "consensus",
+    "doctrine",
+    "pact",
+    "declaration",
+    "agreement",
+    "agreements",
+    "charter",
+    "statute",
+    "format",
+    "communique",
+    "memorandum",
+    "principles",
+    "talks",
+    "process",
+    "conference",
 }
 GROUP_WORDS = {
-    "group", "groups", "gang", "gangs", "cartel", "cartels", "faction", "factions", "militia",
-    "militias", "mafia", "clan", "clans", "syndicate", "band", "gangsters", "crew", "brigade",
+    "group",
+    "groups",
+    "gang",
+    "gangs",
+    "cartel",
+    "cartels",
+    "faction",
+    "factions",
+    "militia",
+    "militias",
+    "mafia",
+    "clan",
+    "clans",
+    "syndicate",
+    "band",
+    "gangsters",
+    "crew",
+    "brigade",
 }
 TITLES = {
-    "president", "mr", "mrs", "ms", "miss", "dr", "gen", "general", "sen", "senator", "rep",
-    "representative", "gov", "governor", "minister", "mayor", "judge", "justice", "sheriff", "officer",
-    "lt", "col", "colonel", "capt", "captain", "sgt", "sergeant", "adm", "admiral", "prof", "professor",
-    "rev", "reverend", "pope", "king", "queen", "prince", "princess", "chancellor", "secretary",
-    "ambassador", "commissioner", "coach", "chief", "deputy", "detective", "trooper", "attorney",
-    "councilman", "councilwoman", "councillor", "commander", "lawmaker", "spokesman", "spokeswoman",
-    "sir", "lord", "lady", "father", "sister", "brother", "st", "saint", "pastor", "bishop", "cardinal",
-    "premier", "leader", "envoy", "candidate", "superintendent", "principal", "speaker", "chairman",
-    "chairwoman", "ceo", "founder", "director", "manager", "owner", "player", "striker", "midfielder",
+    "president",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "dr",
+    "gen",
+    "general",
+    "sen",
+    "senator",
+    "rep",
+    "representative",
+    "gov",
+    "governor",
+    "minister",
+    "mayor",
+    "judge",
+    "justice",
+    "sheriff",
+    "officer",
+    "lt",
+    "col",
+    "colonel",
+    "capt",
+    "captain",
+    "sgt",
+    "sergeant",
+    "adm",
+    "admiral",
+    "prof",
+    "professor",
+    "rev",
+    "reverend",
+    "pope",
+    "king",
+    "queen",
+    "prince",
+    "princess",
+    "chancellor",
+    "secretary",
+    "ambassador",
+    "commissioner",
+    "coach",
+    "chief",
+    "deputy",
+    "detective",
+    "trooper",
+    "attorney",
+    "councilman",
+    "councilwoman",
+    "councillor",
+    "commander",
+    "lawmaker",
+    "spokesman",
+    "spokeswoman",
+    "sir",
+    "lord",
+    "lady",
+    "father",
+    "sister",
+    "brother",
+    "st",
+    "saint",
+    "pastor",
+    "bishop",
+    "cardinal",
+    "premier",
+    "leader",
+    "envoy",
+    "candidate",
+    "superintendent",
+    "principal",
+    "speaker",
+    "chairman",
+    "chairwoman",
+    "ceo",
+    "founder",
+    "director",
+    "manager",
+    "owner",
+    "player",
+    "striker",
+    "midfielder",
 }
-LANGUAGE_CUES = {"speaking", "speaker", "speakers", "language", "languages", "translation", "translated", "subtitles", "dubbed", "words", "word", "phrase", "lessons", "class", "classes", "literature", "teacher", "fluent", "speak", "speaks", "spoke", "spoken"}
+PROGRAMME_WORDS = {"plan", "operation", "project", "programme", "program", "initiative", "mission", "exercise"}
+POLITICAL_FOLLOWERS = {
+    "administration",
+    "government",
+    "regime",
+    "camp",
+    "supporters",
+    "loyalists",
+    "presidency",
+    "era",
+    "cabinet",
+    "aides",
+    "allies",
+    "campaign",
+    "doctrine",
+    "faction",
+    "family",
+}
+SPANISH_ARTICLES = {"los", "las", "el", "la"}
+LANGUAGE_CUES = {
+    "speaking",
+    "speaker",
+    "speakers",
+    "language",
+    "languages",
+    "translation",
+    "translated",
+    "subtitles",
+    "dubbed",
+    "words",
+    "word",
+    "phrase",
+    "lessons",
+    "class",
+    "classes",
+    "literature",
+    "teacher",
+    "fluent",
+    "speak",
+    "speaks",
+    "spoke",
+    "spoken",
+}
 ORG_WORDS = {
-    "university", "college", "school", "institute", "bank", "police", "department", "ministry",
-    "council", "committee", "commission", "court", "party", "association", "company", "corporation",
-    "club", "fc", "team", "times", "post", "herald", "journal", "news", "tribune", "hospital",
-    "museum", "church", "foundation", "agency", "authority", "office", "board", "union", "federation",
-    "airlines", "airways", "railway", "railways", "command", "army", "navy", "guard", "forces",
-    "force", "government", "administration", "embassy", "consulate", "senate", "assembly", "congress",
-    "parliament", "center", "centre", "service", "services", "group", "center's", "high", "academy",
+    "university",
+    "college",
+    "school",
+    "institute",
+    "bank",
+    "police",
+    "department",
+    "ministry",
+    "council",
+    "committee",
+    "commission",
+    "court",
+    "party",
+    "association",
+    "company",
+    "corporation",
+    "club",
+    "fc",
+    "team",
+    "times",
+    "post",
+    "herald",
+    "journal",
+    "news",
+    "tribune",
+    "hospital",
+    "museum",
+    "church",
+    "foundation",
+    "agency",
+    "authority",
+    "office",
+    "board",
+    "union",
+    "federation",
+    "airlines",
+    "airways",
+    "railway",
+    "railways",
+    "command",
+    "army",
+    "navy",
+    "guard",
+    "forces",
+    "force",
+    "government",
+    "administration",
+    "embassy",
+    "consulate",
+    "senate",
+    "assembly",
+    "congress",
+    "parliament",
+    "center",
+    "centre",
+    "service",
+    "services",
+    "group",
+    "center's",
+    "high",
+    "academy",
 }
-MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+MONTHS = {
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+}
 WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 _COMMON_WORDS: frozenset[str] | None = None
 
@@ -112,7 +426,41 @@ def common_words() -> frozenset[str]:
     return _COMMON_WORDS
 
 
-CONNECTORS = {"of", "de", "del", "la", "las", "los", "el", "do", "da", "dos", "das", "du", "des", "and", "upon", "on", "al", "the", "-", "y", "di", "van", "von", "der", "den", "le", "les", "sur", "am", "an", "im", "bin", "ibn"}
+CONNECTORS = {
+    "of",
+    "de",
+    "del",
+    "la",
+    "las",
+    "los",
+    "el",
+    "do",
+    "da",
+    "dos",
+    "das",
+    "du",
+    "des",
+    "and",
+    "upon",
+    "on",
+    "al",
+    "the",
+    "-",
+    "y",
+    "di",
+    "van",
+    "von",
+    "der",
+    "den",
+    "le",
+    "les",
+    "sur",
+    "am",
+    "an",
+    "im",
+    "bin",
+    "ibn",
+}
 _GEO_LABELS = {"GPE", "LOC", "FAC"}
 _MAX_NGRAM = 6
 
@@ -159,11 +507,15 @@ def _is_sentence_start(doc: Doc, i: int) -> bool:
     if token.is_sent_start:
         return True
     prev = doc[i - 1]
-    return prev.text in {'"', "“", "‘", "'", "(", "-", "—", ":"} and (i - 1 == 0 or doc[i - 1].is_sent_start or doc[i - 2].text in {".", "!", "?"})
+    return prev.text in {'"', "“", "‘", "'", "(", "-", "—", ":"} and (
+        i - 1 == 0 or doc[i - 1].is_sent_start or doc[i - 2].text in {".", "!", "?"}
+    )
 
 
 def _is_propn(token) -> bool:
-    return token.tag_ in ("NNP", "NNPS") or (token.is_title and token.tag_ in ("JJ", "NN", "NNS") and not token.is_sent_start)
+    return token.tag_ in ("NNP", "NNPS") or (
+        token.is_title and token.tag_ in ("JJ", "NN", "NNS") and not token.is_sent_start
+    )
 
 
 class _Recogniser:
@@ -193,15 +545,37 @@ class _Recogniser:
                 return preferred + [c for c in candidates if c.place.kind not in kinds]
         return candidates
 
-    def add(self, start: int, end: int, label: str, kind: MentionKind, evidence: str, candidates: list[Candidate], kind_hint: tuple[str, ...] = (), plural: bool = False) -> None:
+    def add(
+        self,
+        start: int,
+        end: int,
+        label: str,
+        kind: MentionKind,
+        evidence: str,
+        candidates: list[Candidate],
+        kind_hint: tuple[str, ...] = (),
+        plural: bool = False,
+    ) -> None:
         doc = self.doc
         span = doc[start:end]
         sent_start, sent_end = _sentence_bounds(doc, start)
         prep = _prev_word(doc, start)
-        self.mentions.append(Mention(
-            span.start_char, span.end_char, span.text, label, kind, [evidence], kind_hint, candidates,
-            sent_start, sent_end, prep if prep in LOCATIVE else None, plural=plural,
-        ))
+        self.mentions.append(
+            Mention(
+                span.start_char,
+                span.end_char,
+                span.text,
+                label,
+                kind,
+                [evidence],
+                kind_hint,
+                candidates,
+                sent_start,
+                sent_end,
+                prep if prep in LOCATIVE else None,
+                plural=plural,
+            )
+        )
         for i in range(start, end):
             self.taken[i] = 1
 
@@ -220,7 +594,11 @@ class _Recogniser:
         surface = self.doc[start:end].text
         best = candidates[0].place
         if best.kind in ("country", "region") and (surface.isupper() or "." in surface):
-            return surface not in {"US"} or _prev_word(self.doc, start) in {"the", "of", "in", "to", "from", "and", ",", "by", "for", "with"} or self.doc[start].is_sent_start
+            return (
+                surface not in {"US"}
+                or _prev_word(self.doc, start) in {"the", "of", "in", "to", "from", "and", ",", "by", "for", "with"}
+                or self.doc[start].is_sent_start
+            )
         return best.kind == "admin1" and "." in surface and start > 0 and self.doc[start - 1].text == ","
 
     def gate(self, start: int, end: int, label: str) -> str | None:
@@ -242,15 +620,38 @@ class _Recogniser:
         prep = _prev_word(doc, start)
         if len(words) == 1 and words[0].lower_ in self.surnames and (label not in _GEO_LABELS or prep not in LOCATIVE):
             return "surname of a person named in the text"
-        window = {t.lower_ for t in doc[max(0, start - 4) : min(len(doc), end + 3)]}
+        if prev is not None and prev.lower_ in PROGRAMME_WORDS and prev.is_title:
+            return f"names a {prev.lower_} ({prev.text} …)"
         first = doc[start].lower_
-        if first in {"los", "las", "el", "la"} and label not in _GEO_LABELS and (window & GROUP_WORDS or label in ("ORG", "PERSON", "")):
-            return "a group's name"
+        if (first in SPANISH_ARTICLES and label not in ("", *_GEO_LABELS)) or (
+            first in SPANISH_ARTICLES and prep not in LOCATIVE
+        ):
+            sentence = self._sentence_words(start)
+            best = self.lookup(doc[start:end].text)[:1]
+            small = not best or (best[0].place.kind == "city" and best[0].place.population < 20_000)
+            if sentence & GROUP_WORDS or (small and label not in _GEO_LABELS) or (small and prep not in LOCATIVE):
+                return "a group's name"
         if nxt is not None and nxt.lower_ in GROUP_WORDS and label != "GPE":
             best = self.lookup(doc[start:end].text)[:1]
             if not best or best[0].place.kind not in ("country", "admin1"):
                 return "a group's name"
+        if len(words) == 1 and nxt is not None and nxt.lower_ in POLITICAL_FOLLOWERS:
+            best = self.lookup(doc[start:end].text)[:1]
+            if best and not self._well_known(best):
+                return f"a person's name ({doc[start].text} {nxt.text})"
         return None
+
+    def _sentence_words(self, i: int) -> set[str]:
+        token = self.doc[i]
+        try:
+            sent = token.sent
+        except ValueError:
+            sent = self.doc[max(0, i - 20) : i + 20]
+        return {t.lower_ for t in sent}
+
+    def _named_unit(self, i: int, j: int, candidates: list[Candidate]) -> bool:
+        """A name that says what it is: "Laurel County", "Manabí Province", "Gulf of Aden"."""
+        return j - i >= 2 and candidates[0].primary and self.doc[j - 1].lower_ in KIND_WORDS
 
     def _well_known(self, candidates: list[Candidate], strict: bool = False) -> bool:
         """Hard to mistake: a country, sea, region or first-level unit by its name, or a big city."""
@@ -293,9 +694,13 @@ class _Recogniser:
         """Drop determiners, possessives, directions and kind words around a span, if needed."""
         doc = self.doc
         hint: tuple[str, ...] = ()
-        while start < end and (doc[start].lower_ in {"the", "a", "an"} or (doc[start].is_punct and doc[start].text not in {"."})):
+        while start < end and (
+            doc[start].lower_ in {"the", "a", "an"} or (doc[start].is_punct and doc[start].text not in {"."})
+        ):
             start += 1
-        while end > start and (doc[end - 1].lower_ in {"'s", "’s", "'", "’"} or (doc[end - 1].is_punct and doc[end - 1].text != ".")):
+        while end > start and (
+            doc[end - 1].lower_ in {"'s", "’s", "'", "’"} or (doc[end - 1].is_punct and doc[end - 1].text != ".")
+        ):
             end -= 1
         if start >= end or self.gaz.has_name(doc[start:end].text):
             return start, end, hint
@@ -323,10 +728,16 @@ class _Recogniser:
             if not candidates:
                 self._embedded_in(s, e, ent.label_)
                 continue
-            if all(c.abbreviation for c in candidates) and not self._abbreviation_ok(s, e, candidates):
+            abbreviation = candidates[0].abbreviation
+            if abbreviation and not self._abbreviation_ok(s, e, candidates):
                 self.reject(s, e, "an abbreviation out of place")
                 continue
-            if self._is_common(s, e) and _prev_word(doc, s) not in LOCATIVE and not self._well_known(candidates):
+            if (
+                not abbreviation
+                and self._is_common(s, e)
+                and _prev_word(doc, s) not in LOCATIVE
+                and not self._well_known(candidates)
+            ):
                 self.reject(s, e, "an ordinary word")
                 continue
             self.add(s, e, ent.label_, "toponym", f"ner:{ent.label_}", candidates, hint)
@@ -370,7 +781,12 @@ class _Recogniser:
                 continue
             # The model sometimes calls a place ORG ("Nariño/Putumayo").
             candidates = self.lookup(doc[s:e].text, hint or None)
-            if candidates and self._well_known(candidates) and not any(t.lower_ in ORG_WORDS for t in doc[s:e]) and not self._is_common(s, e):
+            if (
+                candidates
+                and self._well_known(candidates)
+                and not any(t.lower_ in ORG_WORDS for t in doc[s:e])
+                and not self._is_common(s, e)
+            ):
                 reason = self.gate(s, e, "ORG")
                 if reason:
                     self.reject(s, e, reason)
@@ -398,7 +814,11 @@ class _Recogniser:
                 if self._is_common(i, j):
                     continue
                 candidates = self.lookup(text)
-                if candidates and (self._well_known(candidates) or (all(c.abbreviation for c in candidates) and self._abbreviation_ok(i, j, candidates))):
+                if candidates and (
+                    self._well_known(candidates)
+                    or self._named_unit(i, j, candidates)
+                    or (candidates[0].abbreviation and self._abbreviation_ok(i, j, candidates))
+                ):
                     found = (j, "embedded", candidates)
                     break
             if found is None:
@@ -441,7 +861,12 @@ class _Recogniser:
             for j in range(min(n, i + _MAX_NGRAM), i, -1):
                 if any(self.taken[k] for k in range(i, j)) or doc[j - 1].lower_ in CONNECTORS:
                     continue
-                if any(not (t.is_title or t.is_upper or t.lower_ in CONNECTORS or t.text in {"-", "'", "’"} or "." in t.text) for t in doc[i:j]):
+                if any(
+                    not (
+                        t.is_title or t.is_upper or t.lower_ in CONNECTORS or t.text in {"-", "'", "’"} or "." in t.text
+                    )
+                    for t in doc[i:j]
+                ):
                     continue
                 text = doc[i:j].text
                 if normalize_name(text) in self.gaz.demonym_keys and not self.gaz.has_name(text):
@@ -473,7 +898,7 @@ class _Recogniser:
         if reason:
             return reason
         best = candidates[0]
-        if all(c.abbreviation for c in candidates):
+        if candidates[0].abbreviation:
             return None if self._abbreviation_ok(i, j, candidates) else "an abbreviation out of place"
         if self._is_common(i, j):
             return "an ordinary word"
@@ -483,6 +908,11 @@ class _Recogniser:
             return "not a proper noun here"
         prev = _prev_word(doc, i)
         locative = prev in LOCATIVE
+        longer = self._inside_longer_name(i, j) if j - i == 1 else None
+        if longer == "before" and best.place.kind not in ("country", "admin1", "water", "region"):
+            return "part of a longer proper name"
+        if longer == "after" and not self._well_known(candidates):
+            return "part of a longer proper name"
         if _is_sentence_start(doc, i) and j - i == 1 and not locative and not self._well_known(candidates):
             return "a capitalised word at the start of a sentence"
         if best.place.kind == "admin2" and not best.primary and not locative:
@@ -496,6 +926,28 @@ class _Recogniser:
         if j - i >= 2 and best.primary:
             return None
         return "no locative evidence for a small place"
+
+    def _inside_longer_name(self, i: int, j: int) -> str | None:
+        """Whether a neighbouring capitalised word makes this a person's or firm's name ("Delcy Rodríguez")."""
+        doc = self.doc
+
+        def name_like(k: int) -> bool:
+            t = doc[k]
+            return (
+                t.is_title
+                and t.is_alpha
+                and t.lower_ not in CONNECTORS
+                and t.lower_ not in KIND_WORDS
+                and t.lower_ not in DIRECTIONS
+                and t.lower_.rstrip(".") not in TITLES
+                and not t.is_sent_start
+            )
+
+        if i > 0 and name_like(i - 1) and not self.taken[i - 1]:
+            return "before"
+        if j < len(doc) and name_like(j) and not self.taken[j]:
+            return "after"
+        return None
 
     def _container_after(self, j: int) -> bool:
         doc = self.doc
@@ -520,7 +972,7 @@ class _Recogniser:
         """Link "Charleston, W.Va." pairs: the second place contains the first."""
         by_start = sorted(self.mentions, key=lambda m: m.start)
         text = self.doc.text
-        for a, b in zip(by_start, by_start[1:], strict=False):
+        for a, b in itertools.pairwise(by_start):
             if text[a.end : b.start].strip() == "," and b.kind == "toponym" and b.candidates:
                 a.container = b.text
 
@@ -552,7 +1004,10 @@ def mentions_from_spans(doc: Doc, spans: list[tuple[int, int]], gazetteer: Gazet
         key = normalize_name(surface)
         candidates = gazetteer.lookup(surface, limit=25)
         kind = "toponym"
-        if key in gazetteer.demonym_keys and (not candidates or not (candidates[0].primary and candidates[0].place.kind in ("country", "admin1", "region", "water"))):
+        if key in gazetteer.demonym_keys and (
+            not candidates
+            or not (candidates[0].primary and candidates[0].place.kind in ("country", "admin1", "region", "water"))
+        ):
             kind, candidates = "demonym", []
         if not candidates and kind == "toponym":
             trimmed = re.sub(r"^(the|northern|southern|eastern|western|central)\s+", "", surface, flags=re.IGNORECASE)
@@ -566,7 +1021,25 @@ def mentions_from_spans(doc: Doc, spans: list[tuple[int, int]], gazetteer: Gazet
                 if ent.start_char <= start < ent.end_char:
                     label = ent.label_
                     break
-        sent_start, sent_end = (span.sent.start_char, span.sent.end_char) if span is not None and doc.has_annotation("SENT_START") else (0, len(text))
+        sent_start, sent_end = (
+            (span.sent.start_char, span.sent.end_char)
+            if span is not None and doc.has_annotation("SENT_START")
+            else (0, len(text))
+        )
         prev = _prev_word(doc, span.start) if span is not None else ""
-        out.append(Mention(start, end, surface, label, kind, ["given span"], (), candidates, sent_start, sent_end, prev if prev in LOCATIVE else None))
+        out.append(
+            Mention(
+                start,
+                end,
+                surface,
+                label,
+                kind,
+                ["given span"],
+                (),
+                candidates,
+                sent_start,
+                sent_end,
+                prev if prev in LOCATIVE else None,
+            )
+        )
     return out

@@ -164,7 +164,10 @@ class _Builder:
             names[row["country_code"]].add(row["name"])
         for cc, aliases in self.curated.get("aliases", {}).items():
             names[cc].update(aliases)
-        points = {r["country_code"]: (float(r["lat"]), float(r["lon"])) for r in _read_tsv(self.data_dir / "country_points.tsv")}
+        points = {
+            r["country_code"]: (float(r["lat"]), float(r["lon"]))
+            for r in _read_tsv(self.data_dir / "country_points.tsv")
+        }
         points.update({cc: tuple(v) for cc, v in self.curated.get("country_points", {}).items()})
         ne_by_cc = {}
         for row in self.ne0.itertuples():
