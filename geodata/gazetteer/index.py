@@ -208,6 +208,15 @@ class GazetteerIndex:
                 self._cache.popitem(last=False)
         return result
 
+    def has_prefix(self, norm: str) -> bool:
+        """Whether some place name is ``norm`` or starts with ``norm`` followed by a space."""
+        row = (
+            self._con()
+            .execute("SELECT 1 FROM names WHERE norm >= ? AND norm < ? LIMIT 1", (norm, norm + " \uffff"))
+            .fetchone()
+        )
+        return row is not None
+
     def has_name(self, text: str) -> bool:
         """Whether any place is called ``text`` (accent- and case-insensitive)."""
         return bool(self.raw_candidates(normalize_name(text)))
