@@ -119,6 +119,16 @@ def _validate_published(value: str | None) -> str | None:
     return parsed
 
 
+def _looks_like_byline(line: str) -> bool:
+    words = line.split()
+    return 2 <= len(words) <= 5 and all(w[:1].isupper() for w in words) and not line.endswith((".", ":", "?", "!"))
+
+
+def _next_is_date(lines: list[str], i: int) -> bool:
+    following = next((ln.strip() for ln in lines[i + 1 :] if ln.strip()), "")
+    return len(following) <= 40 and parse_date(following) is not None
+
+
 def article_from_text(
     text: str,
     *,
@@ -173,6 +183,9 @@ def article_from_text(
             body_start = i + 1
         elif by_line and seen <= 4:
             meta.setdefault("author", by_line["value"])
+            body_start = i + 1
+        elif seen in (2, 3) and "author" not in meta and _looks_like_byline(stripped) and _next_is_date(lines, i):
+            meta["author"] = stripped  # "Jane Doe" on its own line above the dateline
             body_start = i + 1
         elif head_title is None and seen == 1 and len(stripped) <= 200 and not stripped.endswith((".", ":")):
             head_title = stripped.lstrip("#").strip()
@@ -295,15 +308,24 @@ def read_article(
     return replace(article, path=str(path), **overrides) if overrides or article.path != str(path) else article
 
 
+_DOCUMENTATION = re.compile(r"^(README|LICEN[CS]E|CHANGELOG|CONTRIBUTING)(\.|$)", re.IGNORECASE)
+
+
 def find_article_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Files to read: each file given, and every article file (by suffix) under each folder, sorted."""
+    """Files to read: each file given, and every article file (by suffix) under each folder, sorted.
+
+    In folders, hidden files and documentation (README, LICENSE, CHANGELOG) are left out.
+    """
     for entry in paths:
         entry = Path(entry)
         if entry.is_dir():
             yield from sorted(
                 p
                 for p in entry.rglob("*")
-                if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith(".")
+                if p.is_file()
+                and p.suffix.lower() in ARTICLE_SUFFIXES
+                and not p.name.startswith(".")
+                and not _DOCUMENTATION.match(p.name)
             )
         else:
             yield entry

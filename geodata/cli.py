@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -306,6 +307,169 @@ def evaluate(
             f"  acc@161 {m['acc161']:.3f}  mean {m['mean_km']:.0f} km  median {m['median_km']:.1f} km  AUC {m['auc']:.3f}"
         )
     click.echo(f"  {m['docs_per_s']:.1f} docs/s, {m['words_per_s']:,.0f} words/s ({m['seconds']:.1f} s)")
+
+
+# ---------------------------------------------------------------------------- ingest / events / extract
+def _store_option(func):
+    return click.option(
+        "--store",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Event store folder (default: $EVENTMAP_STORE, else ./eventmap-store).",
+    )(func)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_store_option
+@click.option("--published", metavar="YYYY-MM-DD", help="Publication date of every article (overrides the files).")
+@click.option("--source", metavar="URL", help="Source of every article (overrides the files).")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 16), help="Worker processes.")
+@click.option(
+    "--batch-size", default=16, show_default=True, type=click.IntRange(1, 1000), help="Articles per atomic write."
+)
+@click.pass_context
+def ingest(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    store: Path | None,
+    published: str | None,
+    source: str | None,
+    processes: int,
+    batch_size: int,
+) -> None:
+    """Read article files and folders, extract their events and add them to the store."""
+    from geodata.articles import parse_date
+    from geodata.ingest import ingest_paths
+
+    settings = _settings(ctx, store_dir=store)
+    if published is not None and parse_date(published) is None:
+        _fail(f"--published {published!r} is not a date; use YYYY-MM-DD", 2)
+    missing = [p for p in paths if not p.exists()]
+    for path in missing:
+        click.echo(f"eventmap: error: {path}: no such file or folder", err=True)
+    paths = tuple(p for p in paths if p.exists())
+    if not paths:
+        sys.exit(1)
+    state: dict[str, Any] = {}
+
+    def progress(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None and total:
+            bar = state["bar"] = click.progressbar(length=total, label="ingesting", file=sys.stderr, show_pos=True)
+        if bar is not None:
+            bar.update(done - bar.pos)
+
+    try:
+        ensure_gazetteer(settings)
+        report = ingest_paths(
+            paths,
+            settings.store_dir,
+            settings=settings,
+            published=published,
+            source=source,
+            batch_size=batch_size,
+            n_process=processes,
+            progress=progress,
+            on_error=lambda err: click.echo(f"eventmap: skipped {err}", err=True),
+        )
+    except GeodataError as err:
+        _fail(str(err))
+    if state.get("bar") is not None:
+        state["bar"].render_finish()
+    click.echo(f"{report.summary()} → {settings.store_dir}")
+    if report.errors or missing:
+        sys.exit(1)
+
+
+@main.command()
+@_store_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["geojson", "csv", "parquet", "gpkg"]), default="geojson", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (GeoJSON and CSV go to stdout without it).",
+)
+@click.option(
+    "--category",
+    "categories",
+    multiple=True,
+    type=click.Choice(["military", "political", "economic"]),
+    help="Only these categories.",
+)
+@click.option("--since", metavar="DATE", help="Events on or after YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--until", metavar="DATE", help="Events on or before YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--country", "countries", multiple=True, metavar="CC", help="Only events in these countries (ISO codes).")
+@click.pass_context
+def events(
+    ctx: click.Context,
+    store: Path | None,
+    fmt: str,
+    output: Path | None,
+    categories: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    countries: tuple[str, ...],
+) -> None:
+    """Export the stored events (one row per event and place) with the columns of DESIGN.md."""
+    import tempfile
+
+    from geodata.store import EventStore, filter_events, write_events
+
+    settings = _settings(ctx, store_dir=store)
+    if not (settings.store_dir / "manifest.json").exists():
+        _fail(f"no event store at {settings.store_dir}; run `eventmap ingest PATH --store {settings.store_dir}` first")
+    if output is None and fmt in ("parquet", "gpkg"):
+        _fail(f"--format {fmt} is binary: give -o FILE", 2)
+    try:
+        frame = filter_events(
+            EventStore(settings.store_dir).events(),
+            categories=list(categories) or None,
+            since=since,
+            until=until,
+            countries=list(countries) or None,
+        )
+        if output is not None:
+            write_events(frame, output, fmt)
+            click.echo(f"{len(frame)} event rows → {output}", err=True)
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            path = write_events(frame, Path(tmp) / f"events.{fmt}", fmt)
+            click.echo(path.read_text(encoding="utf-8"), nl=False)
+    except GeodataError as err:
+        _fail(str(err), 2)
+
+
+@main.command()
+@click.option(
+    "--jsonl",
+    "jsonl",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Input: {id, text, date?} per line.",
+)
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output JSON Lines."
+)
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 16))
+@click.pass_context
+def extract(ctx: click.Context, jsonl: Path, output: Path, processes: int) -> None:
+    """Event extraction benchmark I/O: events of each text, most confident first (DESIGN.md format)."""
+    from geodata.evaluation import read_jsonl, run_extract
+
+    settings = _settings(ctx)
+    try:
+        ensure_gazetteer(settings)
+        documents = read_jsonl(jsonl)
+        outputs, speed = run_extract(documents, settings=settings, n_process=processes)
+    except GeodataError as err:
+        _fail(str(err), 2)
+    with output.open("w", encoding="utf-8") as fh:
+        for record in outputs:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    click.echo(f"{len(outputs)} documents → {output} ({speed['docs_per_s']:.1f} docs/s)", err=True)
 
 
 def _load_plugin_commands() -> None:

@@ -23,16 +23,36 @@ from typing import Any
 from geodata.errors import InvalidQueryError
 
 __all__ = [
+    "EXTRACT_FIELDS",
     "MAX_ERROR_KM",
     "evaluate_corpus",
     "haversine_km",
     "read_jsonl",
+    "run_extract",
     "run_geoparse",
     "score_documents",
     "toponym_records",
 ]
 
 MAX_ERROR_KM = 20039.0
+#: Fields of each event in ``eventmap extract`` output (DESIGN.md).
+EXTRACT_FIELDS = [
+    "category",
+    "subtype",
+    "confidence",
+    "date",
+    "sentence",
+    "place_text",
+    "place_name",
+    "place_id",
+    "place_kind",
+    "place_role",
+    "country_code",
+    "admin1",
+    "lat",
+    "lon",
+    "geo_precision",
+]
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -176,3 +196,34 @@ def evaluate_corpus(
     metrics.update(speed)
     metrics.update({"corpus": str(path), "documents": len(documents), "gold_spans": gold_spans, "n_process": n_process})
     return metrics
+
+
+def run_extract(
+    documents: list[dict], *, settings: Any = None, n_process: int = 1
+) -> tuple[list[dict], dict[str, float]]:
+    """Events of benchmark documents ``{id, text, date?}`` in the DESIGN.md output format."""
+    from geodata.articles import Article, doc_id_for, parse_date
+    from geodata.ingest import Ingestor, _batches, _rows_for
+
+    ingestor = Ingestor(settings)
+    articles = [
+        Article(
+            doc_id=f"{i:08d}-{doc_id_for(d['text'])}",
+            text=d["text"],
+            title=None,
+            published=parse_date(d.get("date")),
+            source=str(d["id"]),
+        )
+        for i, d in enumerate(documents)
+    ]
+    started = time.perf_counter()
+    rows_by_doc: dict[str, list[dict]] = {a.doc_id: [] for a in articles}
+    for rows in _rows_for(ingestor, list(_batches(articles, 16)), n_process):
+        for row in rows:
+            rows_by_doc[row["doc_id"]].append(row)
+    elapsed = time.perf_counter() - started
+    outputs = []
+    for document, article in zip(documents, articles, strict=True):
+        rows = sorted(rows_by_doc[article.doc_id], key=lambda r: (-r["confidence"], r["sentence_start"]))
+        outputs.append({"id": document["id"], "events": [{k: r.get(k) for k in EXTRACT_FIELDS} for r in rows]})
+    return outputs, {"seconds": elapsed, "docs_per_s": len(documents) / elapsed if elapsed else 0.0}

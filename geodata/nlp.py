@@ -204,7 +204,7 @@ class WindowedAnnotator:
         """
         from spacy.tokens import Span
 
-        docs = [self.sentencizer(self.nlp.make_doc(text)) for text in texts]
+        docs = [_break_at_newlines(self.sentencizer(self.nlp.make_doc(text))) for text in texts]
         extra = list(char_spans) if char_spans is not None else [None] * len(docs)
         windows = [self._windows(doc, spans) for doc, spans in zip(docs, extra, strict=True)]
         pieces = [doc[s:e].as_doc() for doc, spans in zip(docs, windows, strict=True) for s, e in spans]
@@ -220,6 +220,15 @@ class WindowedAnnotator:
                     ents.append(Span(doc, start + ent.start, start + ent.end, label=ent.label_))
             doc.set_ents(_without_overlaps(ents))
             yield doc
+
+
+def _break_at_newlines(doc: Doc) -> Doc:
+    """A line break ends a sentence: headlines, bylines and datelines are not part of the next one."""
+    for token in doc[:-1]:
+        nxt = doc[token.i + 1]
+        if ("\n" in token.text or "\n" in token.whitespace_) and not nxt.is_lower:
+            nxt.is_sent_start = True  # a lower-case word after a break continues the sentence
+    return doc
 
 
 def _without_overlaps(spans: list) -> list:

@@ -340,7 +340,7 @@ def merge_reports(reports: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for r in heads[
         ["event_id", "doc_id", "date", "published", "category", "subtype", "key_place", "sentence", "source", "title"]
     ].itertuples(index=False):
-        day = _day_number(r.date or r.published)
+        day = _day_number(_text(r.date) or _text(r.published))
         groups.setdefault((r.category, r.subtype, r.key_place), []).append((day, r))
     for items in groups.values():
         if len(items) < 2:
@@ -351,10 +351,12 @@ def merge_reports(reports: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             for day_b, b in items[i + 1 :]:
                 if day_b - day_a > _MERGE_DAYS:
                     break
-                if a.doc_id == b.doc_id or not _same_time(a.date or a.published, b.date or b.published):
+                if a.doc_id == b.doc_id or not _same_time(
+                    _text(a.date) or _text(a.published), _text(b.date) or _text(b.published)
+                ):
                     continue
-                words_a = words.setdefault(a.event_id, _words(a.sentence or ""))
-                words_b = words.setdefault(b.event_id, _words(b.sentence or ""))
+                words_a = words.setdefault(a.event_id, _words(_text(a.sentence)))
+                words_b = words.setdefault(b.event_id, _words(_text(b.sentence)))
                 union = words_a | words_b
                 if union and len(words_a & words_b) / len(union) >= _MIN_SIMILARITY:
                     parent[find(b.event_id)] = find(a.event_id)
@@ -368,7 +370,7 @@ def merge_reports(reports: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         members.sort(key=order.__getitem__)
         rep = members[0]
         docs = list(dict.fromkeys(info[m].doc_id for m in members))
-        srcs = list(dict.fromkeys(str(info[m].source or info[m].title or "") for m in members))
+        srcs = list(dict.fromkeys(_text(info[m].source) or _text(info[m].title) for m in members))
         for m in members:
             representative[m] = rep
         n_sources[rep], sources[rep], doc_ids[rep] = len(docs), srcs, docs
@@ -377,6 +379,11 @@ def merge_reports(reports: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     keep["sources"] = keep["event_id"].map(sources)
     keep["doc_ids"] = keep["event_id"].map(doc_ids)
     return keep.reset_index(drop=True)
+
+
+def _text(value: Any) -> str:
+    """A cell as text: missing values (None, NaN) become ``""``."""
+    return value if isinstance(value, str) else ""
 
 
 def _day_number(value: str | None) -> int:

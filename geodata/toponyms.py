@@ -531,9 +531,11 @@ class _Recogniser:
         for ent in doc.ents:
             if ent.label_ != "PERSON":
                 continue
-            words = [t for t in ent if t.is_alpha]
+            # "Trump’s Miami": the name ends at the possessive.
+            end = next((t.i for t in ent if t.lower_ in {"'s", "’s"}), ent.end)
+            words = [t for t in doc[ent.start : end] if t.is_alpha]
             if len(words) >= 2:
-                self.person_tokens.update(range(ent.start, ent.end))
+                self.person_tokens.update(range(ent.start, end))
                 self.surnames.add(words[-1].lower_)
 
     # ------------------------------------------------------------------ helpers
