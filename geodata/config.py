@@ -146,7 +146,7 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         if env is not None:
             values[key] = _coerce(key, f.type, env)
     # EVENTMAP_STORE is the documented short name of the store location.
-    if "store_dir" not in overrides and os.environ.get("EVENTMAP_STORE"):
+    if overrides.get("store_dir") is None and os.environ.get("EVENTMAP_STORE"):
         values["store_dir"] = Path(os.environ["EVENTMAP_STORE"])
     for key, value in overrides.items():
         if key not in fields:

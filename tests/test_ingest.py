@@ -1,0 +1,151 @@
+"""Ingest from files into the store: folders, bad files, idempotence, a kill mid-run, the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from click.testing import CliRunner
+
+from geodata.cli import main
+from geodata.ingest import ingest_paths
+from geodata.store import EventStore
+
+ROOT = Path(__file__).resolve().parents[1]
+BRIEF = "Curfew in Esmeraldas\nPublished: 2026-02-11\nSource: https://example.org/e\n\nThe governor imposed a night curfew in Esmeraldas on Tuesday after clashes between soldiers and gunmen killed four people.\n"
+
+
+def _env(gazetteer_path, store):
+    return {"EVENTMAP_GAZETTEER_PATH": str(gazetteer_path), "EVENTMAP_STORE": str(store)}
+
+
+def test_ingest_paths_reports_bad_files_and_is_idempotent(tmp_path, settings):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text(BRIEF)
+    (folder / "empty.md").write_text("")
+    (folder / "binary.html").write_bytes(b"\x00\x01\x02 not html")
+    errors = []
+    report = ingest_paths([folder], settings.store_dir, settings=settings, on_error=errors.append)
+    assert report.files == 3 and len(report.added_docs) == 1 and len(report.errors) == 2 == len(errors)
+    assert report.added_rows > 0
+    events = EventStore(settings.store_dir).events()
+    assert {"decree", "armed_clash"} <= set(events["subtype"])
+    assert set(events.loc[events["place_role"] == "event", "place_name"]) == {"Esmeraldas"}
+    again = ingest_paths([folder], settings.store_dir, settings=settings)
+    assert again.added_docs == [] and len(again.skipped_docs) == 1 and again.added_rows == 0
+    assert len(EventStore(settings.store_dir).reports()) == report.added_rows
+
+
+def test_ingest_kill_mid_run_leaves_a_readable_store_and_the_next_run_completes(tmp_path, gazetteer_path):
+    from geodata.synthetic import synthetic_article_texts
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for name, text in synthetic_article_texts(240, seed=3):
+        (folder / name).write_text(text)
+    store = tmp_path / "store"
+    env = {**os.environ, **_env(gazetteer_path, store)}
+    command = [sys.executable, "-m", "geodata.cli", "ingest", str(folder), "--batch-size", "4"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (store / "manifest.json").exists():
+        time.sleep(0.05)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    partial = EventStore(store)
+    stored = partial.doc_ids()
+    assert 0 < len(stored) < 240, "kill it while it is still writing batches"
+    assert len(partial.reports()) > 0
+    finished = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert finished.returncode == 0, finished.stderr
+    complete = EventStore(store)
+    assert len(complete.doc_ids()) == 240
+    assert complete.articles()["doc_id"].is_unique
+
+
+def test_cli_ingest_events_round_trip(tmp_path, gazetteer_path):
+    store = tmp_path / "store"
+    (tmp_path / "a.txt").write_text(BRIEF)
+    runner = CliRunner()
+    result = runner.invoke(
+        main, ["ingest", str(tmp_path / "a.txt"), str(tmp_path / "missing.txt")], env=_env(gazetteer_path, store)
+    )
+    assert result.exit_code == 1
+    assert "missing.txt: no such file or folder" in result.output
+    assert "1 new article" in result.output
+    out = tmp_path / "events.geojson"
+    exported = runner.invoke(
+        main,
+        ["events", "--format", "geojson", "-o", str(out), "--category", "political"],
+        env=_env(gazetteer_path, store),
+    )
+    assert exported.exit_code == 0, exported.output
+    frame = gpd.read_file(out)
+    assert set(frame["category"]) == {"political"} and frame.crs.to_epsg() == 4326
+    csv = runner.invoke(
+        main, ["events", "--format", "csv", "--since", "2026-02", "--country", "EC"], env=_env(gazetteer_path, store)
+    )
+    assert csv.exit_code == 0 and csv.output.startswith("event_id,doc_id,title")
+    bad = runner.invoke(main, ["events", "--since", "soon"], env=_env(gazetteer_path, store))
+    assert bad.exit_code == 2 and "not a date" in bad.output
+    none = runner.invoke(main, ["events"], env=_env(gazetteer_path, tmp_path / "nothing"))
+    assert none.exit_code == 1 and "no event store" in none.output
+
+
+def test_cli_ingest_published_override_is_validated(tmp_path, gazetteer_path):
+    (tmp_path / "a.txt").write_text(BRIEF)
+    result = CliRunner().invoke(
+        main, ["ingest", str(tmp_path / "a.txt"), "--published", "someday"], env=_env(gazetteer_path, tmp_path / "s")
+    )
+    assert result.exit_code == 2 and "not a date" in result.output
+
+
+def test_cli_extract_writes_the_benchmark_format(tmp_path, gazetteer_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "x1", "text": BRIEF.split("\n\n", 1)[1], "date": "2026-02-11"}) + "\n")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(
+        main, ["extract", "--jsonl", str(source), "-o", str(out)], env=_env(gazetteer_path, tmp_path / "s")
+    )
+    assert result.exit_code == 0, result.output
+    record = json.loads(out.read_text())
+    assert record["id"] == "x1"
+    fields = {
+        "category",
+        "subtype",
+        "confidence",
+        "date",
+        "sentence",
+        "place_text",
+        "place_name",
+        "place_id",
+        "place_kind",
+        "place_role",
+        "country_code",
+        "admin1",
+        "lat",
+        "lon",
+        "geo_precision",
+    }
+    assert record["events"] and set(record["events"][0]) == fields
+    confidences = [e["confidence"] for e in record["events"]]
+    assert confidences == sorted(confidences, reverse=True)
+    assert any(e["date"] == "2026-02-10" for e in record["events"])
+
+
+@pytest.mark.skipif(not (ROOT / "examples").exists(), reason="no demo corpus")
+def test_demo_corpus_ingests_cleanly(tmp_path, settings):
+    report = ingest_paths([ROOT / "examples"], settings.store_dir, settings=settings)
+    assert report.files >= 30 and not report.errors
+    events = EventStore(settings.store_dir).events()
+    assert set(events["category"]) == {"military", "political", "economic"}
+    assert events["country_code"].nunique() >= 12
