@@ -6,9 +6,9 @@ STAMP := $(VENV)/.installed-stamp
 GAZETTEER := geodata/gazetteer/data/gazetteer.sqlite
 GAZETTEER_INPUTS := $(wildcard geodata/gazetteer/data/*.tsv geodata/gazetteer/data/*.parquet geodata/gazetteer/data/*.toml) geodata/gazetteer/build.py
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
-SEED_NAMES := Manta "Galápagos" Galapagos "Nariño" Narino Putumayo Caracas Quito Miami "Eastern Pacific"
+STORE ?= eventmap-store
 
-.PHONY: install data vendor run test bench lint format chromium clean
+.PHONY: install data vendor run test bench lint format chromium screenshot clean
 
 $(STAMP): pyproject.toml
 	@# Create the virtual environment and install eventmap with its dev tools.
@@ -30,8 +30,9 @@ vendor: $(STAMP)
 	$(BIN)/python scripts/vendor_assets.py
 
 run: data vendor
-	@# Set everything up, then show the seed's place names geocoded offline.
-	$(BIN)/eventmap geocode $(SEED_NAMES)
+	@# Set everything up, ingest the demo corpus (idempotent) and serve the dashboard on 127.0.0.1:8050.
+	$(BIN)/eventmap ingest examples --store $(STORE)
+	$(BIN)/eventmap serve --store $(STORE)
 
 chromium:
 	@# Debian's Chromium drives the browser tests (no browser download).
@@ -41,9 +42,19 @@ test: data vendor chromium
 	@# Every test, browser tests included.
 	$(BIN)/python -m pytest -q
 
-bench: data
+bench: data vendor chromium
 	@# Benchmarks print medians and ratios against baselines measured in the same run.
 	$(BIN)/python bench/bench_gazetteer.py
+	$(BIN)/python bench/bench_geoparse.py
+	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/eval_events.py
+	$(BIN)/python bench/bench_export.py
+	$(BIN)/python bench/bench_dashboard.py
+
+screenshot: data vendor chromium
+	@# The README's picture: the demo corpus exported as a static map, rendered in Chromium.
+	$(BIN)/eventmap ingest examples --store $(STORE)
+	$(BIN)/python scripts/screenshot_export.py --store $(STORE)
 
 lint: $(STAMP)
 	@# Style and static checks.

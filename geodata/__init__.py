@@ -18,7 +18,16 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS = {
+    "Article": "geodata.articles",
+    "EventStore": "geodata.store",
     "Gazetteer": "geodata.geocoders",
+    "Geoparser": "geodata.geoparse",
+    "events_frame": "geodata.store",
+    "geoparse": "geodata.geoparse",
+    "ingest_paths": "geodata.ingest",
+    "read_article": "geodata.articles",
+    "read_articles": "geodata.articles",
+    "write_events": "geodata.store",
     "OnlineGeocoder": "geodata.geocoders",
     "Settings": "geodata.config",
     "get_geocoder": "geodata.geocoders",

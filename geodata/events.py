@@ -493,6 +493,15 @@ def _role(
         and prev not in EVENT_PREPOSITIONS
     ):
         return "actor"  # "the US announcement", "Chinese-made" — whose, not where
+    if (
+        r.place is not None
+        and r.place.kind in ("water", "region")
+        and nxt_tags
+        and nxt_tags[0] in ("NN", "NNS")
+        and nxt
+        and nxt[0].islower()
+    ):
+        return "mentioned"  # "the Pacific port city of Manta": an adjective, the noun is elsewhere
     if any(0 <= s - m.end <= 12 for s, _ in triggers) and (not nxt_tags or not nxt_tags[0].startswith("VB")):
         # "the Miami summit", "Odesa port strike" place the event; "US bases", "Israeli strikes"
         # name whose they are.
@@ -651,7 +660,9 @@ def extract_events(
         actors = _actors(sentence, located, demonyms)
         for detection in detections:
             mine = _assign(detection, event_places, detections, sentence.start)
-            date = nearest_date(dates, detection.start)
+            date = nearest_date(
+                [d for d in dates if not (published and _is_target(d.date, published))], detection.start
+            )
             if date is not None and published and _is_background(date.date_end or date.date, published):
                 continue  # history told as background ("the dictatorship that ended in 1979")
             base = _base_row(article, sentence, detection, date, figures, actors)
@@ -670,6 +681,14 @@ def extract_events(
 
 
 BACKGROUND_YEARS = 5
+
+
+def _is_target(date: str, published: str) -> bool:
+    """A year well after publication is a plan's target ("by 2030"), not when something happened."""
+    try:
+        return int(date[:4]) > int(published[:4]) + 1
+    except ValueError:
+        return False
 
 
 def _is_background(date: str, published: str) -> bool:
