@@ -60,13 +60,23 @@ def main() -> int:
     results = [geoparser.from_doc(d) for d in annotated]
     metrics = score_documents((d["toponyms"], toponym_records(r)) for d, r in zip(docs, results, strict=True))
 
-    print(f"geoparse benchmark — {args.corpus.name}: {len(docs)} documents, {words:,} words; medians of {args.runs} runs")
-    print(f"{'processes':>10} {'spaCy NER only (docs/s)':>26} {'eventmap geoparse (docs/s)':>28} {'words/s':>10} {'ratio':>7}")
+    print(
+        f"geoparse benchmark — {args.corpus.name}: {len(docs)} documents, {words:,} words; medians of {args.runs} runs"
+    )
+    print(
+        f"{'processes':>10} {'spaCy NER only (docs/s)':>26} {'eventmap geoparse (docs/s)':>28} {'words/s':>10} {'ratio':>7}"
+    )
     for n, baseline, ours in rows:
-        print(f"{n:>10} {len(docs) / baseline:>26.1f} {len(docs) / ours:>28.1f} {words / ours:>10,.0f} {baseline / ours:>6.2f}x")
-    print(f"where the time goes (1 process): windowed model {annotate:.2f} s, recognition + resolution {resolve:.2f} s "
-          f"(the whole-text model alone takes {rows[0][1]:.2f} s)")
-    print(f"quality in the same run: F1 {metrics['f1']:.3f}, acc@161 {metrics['acc161']:.3f}; goal ≥ 60 docs/s with 2 processes")
+        print(
+            f"{n:>10} {len(docs) / baseline:>26.1f} {len(docs) / ours:>28.1f} {words / ours:>10,.0f} {baseline / ours:>6.2f}x"
+        )
+    print(
+        f"where the time goes (1 process): windowed model {annotate:.2f} s, recognition + resolution {resolve:.2f} s "
+        f"(the whole-text model alone takes {rows[0][1]:.2f} s)"
+    )
+    print(
+        f"quality in the same run: F1 {metrics['f1']:.3f}, acc@161 {metrics['acc161']:.3f}; goal ≥ 60 docs/s with 2 processes"
+    )
     return 0
 
 

@@ -1,0 +1,1 @@
+"""eventmap's views: the Dash dashboard (``dashboard.app``) and the static HTML export (``dashboard.export``)."""

@@ -62,7 +62,11 @@ def highlight(sentence: str, start: int | None, end: int | None) -> str:
     if start is None or end is None or not 0 <= start < end <= len(sentence):
         return html.escape(sentence)
     return (
-        html.escape(sentence[:start]) + "<mark>" + html.escape(sentence[start:end]) + "</mark>" + html.escape(sentence[end:])
+        html.escape(sentence[:start])
+        + "<mark>"
+        + html.escape(sentence[start:end])
+        + "</mark>"
+        + html.escape(sentence[end:])
     )
 
 
@@ -101,7 +105,7 @@ def event_card_html(event: Mapping[str, Any]) -> str:
     if not _missing(date):
         when = _text(date) + (f" → {_text(date_end)}" if not _missing(date_end) else "")
         detail = f" ({_text(precision)})" if not _missing(precision) else ""
-        date_text = f' · “{_text(event.get("date_text"))}”' if not _missing(event.get("date_text")) else ""
+        date_text = f" · “{_text(event.get('date_text'))}”" if not _missing(event.get("date_text")) else ""
         parts.append(f'<div class="em-card-date">{when}{detail}{date_text}</div>')
     sentence = "" if _missing(event.get("sentence")) else str(event.get("sentence"))
     offset = _int(event.get("sentence_start")) or 0
@@ -112,7 +116,9 @@ def event_card_html(event: Mapping[str, Any]) -> str:
     url = safe_url(source)
     label = _text(title) or _text(source) or "source"
     if url:
-        parts.append(f'<div class="em-card-source">Source: <a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{label}</a></div>')
+        parts.append(
+            f'<div class="em-card-source">Source: <a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{label}</a></div>'
+        )
     else:
         extra = f" ({_text(source)})" if not _missing(source) and _text(source) != label else ""
         parts.append(f'<div class="em-card-source">Source: {label}{extra}</div>')
@@ -146,7 +152,11 @@ def event_card_html(event: Mapping[str, Any]) -> str:
         items = []
         for other in others[:8]:
             link = safe_url(other)
-            items.append(f'<a href="{html.escape(link, quote=True)}" target="_blank" rel="noopener noreferrer">{_text(other)}</a>' if link else _text(other))
+            items.append(
+                f'<a href="{html.escape(link, quote=True)}" target="_blank" rel="noopener noreferrer">{_text(other)}</a>'
+                if link
+                else _text(other)
+            )
         parts.append('<div class="em-card-sources">Also reported by: ' + ", ".join(items) + "</div>")
     parts.append(_why_here(event))
     parts.append("</div>")
@@ -159,7 +169,11 @@ def _why_here(event: Mapping[str, Any]) -> str:
     role = _text(event.get("place_role"))
     lines = [
         f"<b>{_text(event.get('place_name'))}</b>"
-        + (f", {_text(event.get('admin1'))}" if not _missing(event.get("admin1")) and event.get("admin1") != event.get("place_name") else "")
+        + (
+            f", {_text(event.get('admin1'))}"
+            if not _missing(event.get("admin1")) and event.get("admin1") != event.get("place_name")
+            else ""
+        )
         + (f" ({_text(event.get('country_code'))})" if not _missing(event.get("country_code")) else "")
     ]
     detail = [d for d in (kind, PRECISION_LABELS.get(precision or 0, ""), f"role: {role}" if role else "") if d]

@@ -1,46 +1,73 @@
-"""The dashboard's ``eventmap`` commands (entry-point group ``eventmap.commands``): thin wrappers."""
+"""``eventmap`` commands provided by the dashboard package (entry-point group ``eventmap.commands``)."""
 
 from __future__ import annotations
 
-import re
-import sys
 from pathlib import Path
 
 import click
 
-__all__ = ["export_html"]
+__all__ = ["export_html", "serve"]
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _settings(ctx: click.Context, **overrides):
+    """Settings from the ``--config`` file of the ``eventmap`` group, the environment and options.
+
+    The store is ``--store``, else ``$EVENTMAP_STORE``, else the settings' ``store_dir``.
+    """
+    from geodata.config import load_settings
+
+    return load_settings((ctx.find_root().obj or {}).get("config"), **overrides)
+
+
+@click.command()
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path), help="Event store folder.")
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1: this machine only).")
+@click.option("--port", type=int, default=None, help="Port (default 8050).")
+@click.pass_context
+def serve(ctx: click.Context, store: Path | None, host: str | None, port: int | None) -> None:
+    """Serve the dashboard (debug off; nothing is fetched from the internet)."""
+    from dashboard.app import create_app
+
+    settings = _settings(ctx, host=host, port=port, store_dir=store)
+    folder = settings.store_dir
+    app = create_app(folder, settings)
+    click.echo(f"eventmap: serving {folder} at http://{settings.host}:{settings.port}/ (Ctrl+C to stop)", err=True)
+    app.run(host=settings.host, port=settings.port, debug=False)
+
+
+def _fail(message: str, code: int = 2) -> None:
     click.echo(f"eventmap: error: {message}", err=True)
-    sys.exit(code)
+    raise SystemExit(code)
 
 
 @click.command("export-html")
-@click.option(
-    "--store",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Event store (default: $EVENTMAP_STORE, else settings).",
-)
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path), help="Event store folder.")
 @click.option(
     "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="HTML file to write."
 )
-@click.option("--offline", is_flag=True, help="One self-contained file: Leaflet inlined, offline basemap, no tiles.")
+@click.option(
+    "--offline", is_flag=True, help="Inline every script, style and the basemap: the file works with no network."
+)
 @click.option(
     "--online-tiles", is_flag=True, help="With --offline: still offer the OpenStreetMap layer (off by default)."
 )
-@click.option("--title", help="Title shown on the map.")
+@click.option("--title", default=None, help="Title of the map page.")
 @click.option(
     "--category",
     "categories",
     multiple=True,
     type=click.Choice(["military", "political", "economic"]),
-    help="Only these categories (repeatable).",
+    help="Only these categories.",
 )
 @click.option("--since", metavar="DATE", help="Events on or after YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--until", metavar="DATE", help="Events on or before YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--country", "countries", multiple=True, metavar="CC", help="Only events in these countries (ISO codes).")
 @click.option(
-    "--country", "countries", multiple=True, metavar="CC", help="Only events in these ISO country codes (repeatable)."
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice(["event", "focus", "actor", "mentioned"]),
+    help="Place roles to map (default: event and focus — where things happened).",
 )
 @click.pass_context
 def export_html(
@@ -54,38 +81,34 @@ def export_html(
     since: str | None,
     until: str | None,
     countries: tuple[str, ...],
+    roles: tuple[str, ...],
 ) -> None:
-    """Write the stored events as one static HTML map (shareable; with --offline, needs no network)."""
-    from dashboard.export import export_html as write_map
-    from geodata.config import load_settings
+    """Write the stored events as one static HTML map (``--offline``: a single self-contained file)."""
+    import re
+
+    from dashboard.export import export_html as write_html
     from geodata.errors import GeodataError
     from geodata.store import EventStore, filter_events
 
+    settings = _settings(ctx, store_dir=store)
+    folder = settings.store_dir
+    if not (folder / "manifest.json").exists():
+        _fail(f"no event store at {folder}; run `eventmap ingest PATH --store {folder}` first", 1)
     bad = [c for c in countries if not re.fullmatch(r"[A-Za-z]{2}", c)]
     if bad:
-        _fail(f"--country {bad[0]!r} is not an ISO 3166 two-letter code such as EC or CO")
+        _fail(f"--country {bad[0]!r} is not a two-letter ISO country code (e.g. EC, CO)")
     try:
-        config = (ctx.find_root().obj or {}).get("config")
-        settings = load_settings(config, store_dir=store)
-        if not settings.store_dir.is_dir():
-            _fail(
-                f"no event store at {settings.store_dir}; run `eventmap ingest PATH --store {settings.store_dir}` first"
-            )
-        events = filter_events(
-            EventStore(settings.store_dir).events(),
+        frame = filter_events(
+            EventStore(folder).events(),
             categories=list(categories) or None,
             since=since,
             until=until,
             countries=list(countries) or None,
         )
-        if events.empty:
-            click.echo("eventmap: warning: no events match; the map will be empty", err=True)
-        path = write_map(
-            events, output, offline=offline, title=title, online_tiles=online_tiles or None, settings=settings
+        frame = frame[frame["place_role"].isin(roles or ("event", "focus"))]
+        path = write_html(
+            frame, output, offline=offline, title=title, online_tiles=online_tiles or None, settings=settings
         )
     except GeodataError as err:
         _fail(str(err))
-    size = path.stat().st_size
-    click.echo(
-        f"wrote {path} ({size / 1e6:.1f} MB, {events['event_id'].nunique():,} events{', offline' if offline else ''})"
-    )
+    click.echo(f"eventmap: wrote {len(frame)} event rows → {path}", err=True)

@@ -50,14 +50,111 @@ TAXONOMY = {
 
 # Tokens that end with a period but usually do not end a sentence.
 ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "st", "ste", "mt", "ft", "ave", "blvd", "rd", "hwy", "gov", "sen", "rep",
-    "lt", "col", "gen", "sgt", "capt", "cpl", "pvt", "maj", "adm", "cmdr", "rev", "sr", "jr", "inc",
-    "co", "corp", "ltd", "no", "vs", "jan", "feb", "mar", "apr", "aug", "sept", "sep", "oct", "nov",
-    "dec", "u.s", "u.n", "u.k", "e.g", "i.e", "prof", "gov't", "dept", "est", "approx", "atty",
-    "supt", "det", "ofc", "msgt", "pfc", "spc", "d.c", "n.y", "la", "calif", "fla", "ga", "tenn",
-    "ky", "mich", "mass", "penn", "pa", "va", "wash", "ariz", "colo", "conn", "ill", "ind", "kan",
-    "minn", "miss", "mo", "neb", "nev", "okla", "ore", "tex", "wis", "wyo", "ala", "ark", "del",
-    "md", "n.j", "n.c", "s.c", "n.d", "s.d", "w.va", "vt", "r.i", "n.h", "n.m",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "st",
+    "ste",
+    "mt",
+    "ft",
+    "ave",
+    "blvd",
+    "rd",
+    "hwy",
+    "gov",
+    "sen",
+    "rep",
+    "lt",
+    "col",
+    "gen",
+    "sgt",
+    "capt",
+    "cpl",
+    "pvt",
+    "maj",
+    "adm",
+    "cmdr",
+    "rev",
+    "sr",
+    "jr",
+    "inc",
+    "co",
+    "corp",
+    "ltd",
+    "no",
+    "vs",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "aug",
+    "sept",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+    "u.s",
+    "u.n",
+    "u.k",
+    "e.g",
+    "i.e",
+    "prof",
+    "gov't",
+    "dept",
+    "est",
+    "approx",
+    "atty",
+    "supt",
+    "det",
+    "ofc",
+    "msgt",
+    "pfc",
+    "spc",
+    "d.c",
+    "n.y",
+    "la",
+    "calif",
+    "fla",
+    "ga",
+    "tenn",
+    "ky",
+    "mich",
+    "mass",
+    "penn",
+    "pa",
+    "va",
+    "wash",
+    "ariz",
+    "colo",
+    "conn",
+    "ill",
+    "ind",
+    "kan",
+    "minn",
+    "miss",
+    "mo",
+    "neb",
+    "nev",
+    "okla",
+    "ore",
+    "tex",
+    "wis",
+    "wyo",
+    "ala",
+    "ark",
+    "del",
+    "md",
+    "n.j",
+    "n.c",
+    "s.c",
+    "n.d",
+    "s.d",
+    "w.va",
+    "vt",
+    "r.i",
+    "n.h",
+    "n.m",
 }
 # Candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace.
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
@@ -185,12 +282,17 @@ def all_sentences(geobench: Path) -> list[dict]:
             for s, e in split_sentences(text):
                 sent = text[s:e]
                 topos = [t for t in doc["toponyms"] if s <= t["start"] and t["end"] <= e]
-                rows.append({
-                    "corpus": corpus, "doc_id": str(doc["id"]), "start": s, "end": e,
-                    "garbled": looks_garbled(sent),
-                    "has_toponym": any(t.get("lat") is not None for t in topos),
-                    "hits": keyword_hits(sent),
-                })
+                rows.append(
+                    {
+                        "corpus": corpus,
+                        "doc_id": str(doc["id"]),
+                        "start": s,
+                        "end": e,
+                        "garbled": looks_garbled(sent),
+                        "has_toponym": any(t.get("lat") is not None for t in topos),
+                        "hits": keyword_hits(sent),
+                    }
+                )
     return rows
 
 
@@ -204,9 +306,15 @@ TOPONYM_SHARE = 0.75  # share of each stratum drawn from sentences that hold a g
 # Round 2: top-up for subtypes that are rare after round 1: up to this many extra candidates
 # whose keyword hits include the subtype (drawn from both corpora, toponym sentences first).
 ROUND2 = {
-    ("military", "raid"): 6, ("military", "base"): 6, ("military", "arms_procurement"): 8,
-    ("military", "blockade"): 6, ("political", "decree"): 8, ("political", "diplomacy"): 6,
-    ("economic", "trade"): 6, ("economic", "sanctions"): 8, ("economic", "production"): 6,
+    ("military", "raid"): 6,
+    ("military", "base"): 6,
+    ("military", "arms_procurement"): 8,
+    ("military", "blockade"): 6,
+    ("political", "decree"): 8,
+    ("political", "diplomacy"): 6,
+    ("economic", "trade"): 6,
+    ("economic", "sanctions"): 8,
+    ("economic", "production"): 6,
     ("economic", "prices"): 6,
 }
 # Round 3: after labelling rounds 1-2, military and several subtypes were still short (keyword
@@ -333,15 +441,17 @@ def candidates(geobench: Path = DEFAULT_GEOBENCH) -> list[dict]:
                 break
             take([r], "2", f"{cat}/{sub}")
     texts = _texts(geobench)
-    mil_docs = collections.Counter((r["corpus"], r["doc_id"]) for r in sents
-                                   if any(c == "military" for c, _ in r["hits"]))
+    mil_docs = collections.Counter(
+        (r["corpus"], r["doc_id"]) for r in sents if any(c == "military" for c, _ in r["hits"])
+    )
     focus = {k for k, v in mil_docs.items() if v >= MILITARY_FOCUS_MIN}
     for label, pred, n in ROUND3:
         if pred is None:  # military-focus documents
-            pool = [r for r in sents if (r["corpus"], r["doc_id"]) in focus
-                    and any(c == "military" for c, _ in r["hits"])]
+            pool = [
+                r for r in sents if (r["corpus"], r["doc_id"]) in focus and any(c == "military" for c, _ in r["hits"])
+            ]
         else:
-            pool = [r for r in sents if pred(texts[(r["corpus"], r["doc_id"])][r["start"]:r["end"]])]
+            pool = [r for r in sents if pred(texts[(r["corpus"], r["doc_id"])][r["start"] : r["end"]])]
         rng.shuffle(pool)
         pool.sort(key=lambda r: not r["has_toponym"])
         before = len(out)
@@ -350,7 +460,7 @@ def candidates(geobench: Path = DEFAULT_GEOBENCH) -> list[dict]:
                 break
             take([r], "3", label, R3_MAX_PER_DOC)
     for rnd, label, pred, n in ROUND4:
-        pool = [r for r in sents if pred(texts[(r["corpus"], r["doc_id"])][r["start"]:r["end"]])]
+        pool = [r for r in sents if pred(texts[(r["corpus"], r["doc_id"])][r["start"] : r["end"]])]
         rng.shuffle(pool)
         pool.sort(key=lambda r: not r["has_toponym"])
         before = len(out)
@@ -390,8 +500,7 @@ def read_labels(path: Path = LABELS) -> dict[tuple[str, str, int], dict]:
             key = (corpus, doc_id, int(start))
             if key in labels:
                 raise ValueError(f"{path}:{lineno}: duplicate label for {key}")
-            labels[key] = {"label": label, "place": place, "coords": coords, "notes": notes,
-                           "line": lineno}
+            labels[key] = {"label": label, "place": place, "coords": coords, "notes": notes, "line": lineno}
     return labels
 
 
@@ -441,11 +550,19 @@ def build(geobench: Path = DEFAULT_GEOBENCH, out: Path = OUT) -> list[dict]:
             else:
                 raise ValueError(f"line {lab['line']}: {name} is not a gold toponym; give coords")
             place = {"name": name, "start": ps, "end": pe, "lat": lat, "lon": lon}
-        rows.append({
-            "corpus": c["corpus"], "doc_id": c["doc_id"], "start": c["start"], "end": c["end"],
-            "category": cat, "subtype": sub or None, "place": place, "date_hint": None,
-            "notes": notes,
-        })
+        rows.append(
+            {
+                "corpus": c["corpus"],
+                "doc_id": c["doc_id"],
+                "start": c["start"],
+                "end": c["end"],
+                "category": cat,
+                "subtype": sub or None,
+                "place": place,
+                "date_hint": None,
+                "notes": notes,
+            }
+        )
     rows = select(rows)
     with open(out, "w", encoding="utf-8") as fh:
         for r in rows:
@@ -465,8 +582,7 @@ def select(rows: list[dict]) -> list[dict]:
         nones = [i for i in idx if rows[i]["category"] == "none"]
         need = per_corpus - len(events)
         if need < 0 or need > len(nones):
-            raise ValueError(f"{corpus}: {len(events)} event rows and {len(nones)} none rows cannot "
-                             f"make {per_corpus}")
+            raise ValueError(f"{corpus}: {len(events)} event rows and {len(nones)} none rows cannot make {per_corpus}")
         keep.update(events)
         keep.update(rng.sample(nones, need))
     return [r for i, r in enumerate(rows) if i in keep]
@@ -481,7 +597,7 @@ def propose(geobench: Path, first: int, count: int, show_labelled: bool) -> None
     docs = {(c, str(d["id"])): d for c in CORPORA for d in load_corpus(geobench, c)}
     labels = read_labels() if LABELS.exists() else {}
     cands = candidates(geobench)
-    for i, c in enumerate(cands[first:first + count], first):
+    for i, c in enumerate(cands[first : first + count], first):
         key = (c["corpus"], c["doc_id"], c["start"])
         if key in labels and not show_labelled:
             continue
@@ -489,18 +605,20 @@ def propose(geobench: Path, first: int, count: int, show_labelled: bool) -> None
         text = doc["text"]
         spans = split_sentences(text)
         j = spans.index((c["start"], c["end"]))
-        prev = text[spans[j - 1][0]:spans[j - 1][1]] if j else ""
-        nxt = text[spans[j + 1][0]:spans[j + 1][1]] if j + 1 < len(spans) else ""
-        topos = [f"{t['name']}@{t['start']}({t.get('type') or t.get('feature')},"
-                 f"{'nocoord' if t.get('lat') is None else 'ok'})"
-                 for t in doc["toponyms"] if c["start"] <= t["start"] and t["end"] <= c["end"]]
+        prev = text[spans[j - 1][0] : spans[j - 1][1]] if j else ""
+        nxt = text[spans[j + 1][0] : spans[j + 1][1]] if j + 1 < len(spans) else ""
+        topos = [
+            f"{t['name']}@{t['start']}({t.get('type') or t.get('feature')},"
+            f"{'nocoord' if t.get('lat') is None else 'ok'})"
+            for t in doc["toponyms"]
+            if c["start"] <= t["start"] and t["end"] <= c["end"]
+        ]
         hits = ",".join(sorted(f"{a[:3]}/{b}" for a, b in c["hits"]))
-        print(f"=== [{i}] {c['corpus']}\t{c['doc_id']}\t{c['start']}  r{c['round']} {c['stratum']}  "
-              f"kw={hits}")
+        print(f"=== [{i}] {c['corpus']}\t{c['doc_id']}\t{c['start']}  r{c['round']} {c['stratum']}  kw={hits}")
         if doc.get("title"):
             print(f"  TITLE: {doc['title']}")
         print(f"  prev: {prev[-200:]}")
-        print(f"  >>> {text[c['start']:c['end']]}")
+        print(f"  >>> {text[c['start'] : c['end']]}")
         print(f"  next: {nxt[:200]}")
         print(f"  topo: {'; '.join(topos)}")
 
@@ -511,14 +629,19 @@ def stats(path: Path = OUT) -> None:
     print("rows", len(rows))
     print("per corpus", dict(collections.Counter(r["corpus"] for r in rows)))
     print("per category", dict(collections.Counter(r["category"] for r in rows)))
-    print("per category x corpus",
-          dict(sorted(collections.Counter((r["category"], r["corpus"]) for r in rows).items())))
+    print(
+        "per category x corpus", dict(sorted(collections.Counter((r["category"], r["corpus"]) for r in rows).items()))
+    )
     sub = collections.Counter((r["category"], r["subtype"]) for r in rows if r["subtype"])
     for cat, subs in TAXONOMY.items():
         for st in subs:
             print(f"  {cat}/{st}: {sub.get((cat, st), 0)}")
-    print("with place", sum(r["place"] is not None for r in rows),
-          "of which non-gold coords", sum("coords:" in (r["notes"] or "") for r in rows))
+    print(
+        "with place",
+        sum(r["place"] is not None for r in rows),
+        "of which non-gold coords",
+        sum("coords:" in (r["notes"] or "") for r in rows),
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -88,22 +88,27 @@ def load_events_gold(geobench_dir: str | Path, gold_path: str | Path = GOLD_PATH
                 raise EventsGoldError(f"{where}: document not found in {corpus}.jsonl")
             start, end = row["start"], row["end"]
             if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
-                raise EventsGoldError(f"{where}: offsets {start}:{end} outside the document "
-                                      f"(length {len(text)})")
+                raise EventsGoldError(f"{where}: offsets {start}:{end} outside the document (length {len(text)})")
             sentence = text[start:end]
             if not _is_sentence_span(text, start, end):
-                raise EventsGoldError(f"{where}: offsets {start}:{end} do not delimit a sentence "
-                                      f"(got {sentence[:40]!r} ... {sentence[-20:]!r})")
+                raise EventsGoldError(
+                    f"{where}: offsets {start}:{end} do not delimit a sentence "
+                    f"(got {sentence[:40]!r} ... {sentence[-20:]!r})"
+                )
             cat, sub = row["category"], row["subtype"]
-            if cat not in CATEGORIES or (sub is None) != (cat == "none") or (
-                    sub is not None and sub not in CATEGORIES[cat]):
+            if (
+                cat not in CATEGORIES
+                or (sub is None) != (cat == "none")
+                or (sub is not None and sub not in CATEGORIES[cat])
+            ):
                 raise EventsGoldError(f"{where}: bad label {cat}/{sub}")
             place = row.get("place")
             if place is not None:
                 ps, pe = place["start"], place["end"]
                 if not (start <= ps < pe <= end) or text[ps:pe] != place["name"]:
-                    raise EventsGoldError(f"{where}: place {place['name']!r} does not match "
-                                          f"text[{ps}:{pe}] = {text[ps:pe]!r}")
+                    raise EventsGoldError(
+                        f"{where}: place {place['name']!r} does not match text[{ps}:{pe}] = {text[ps:pe]!r}"
+                    )
                 if not (-90 <= place["lat"] <= 90 and -180 <= place["lon"] <= 180):
                     raise EventsGoldError(f"{where}: bad coordinates for {place['name']!r}")
             rows.append({**row, "sentence": sentence, "doc_text": text, "published": None})
@@ -113,5 +118,4 @@ def load_events_gold(geobench_dir: str | Path, gold_path: str | Path = GOLD_PATH
 if __name__ == "__main__":
     default = Path(__file__).resolve().parents[3] / "shared" / "geobench"
     rows = load_events_gold(sys.argv[1] if len(sys.argv) > 1 else default)
-    print(f"{len(rows)} rows round-trip; "
-          f"{sum(r['place'] is not None for r in rows)} with a place")
+    print(f"{len(rows)} rows round-trip; {sum(r['place'] is not None for r in rows)} with a place")
