@@ -77,7 +77,7 @@ class Geoparser:
         self.settings = settings or load_settings()
         self.gazetteer = open_gazetteer(self.settings.gazetteer_path)
         self.nlp = load_pipeline(self.settings)
-        self.annotator = WindowedAnnotator(self.nlp, self.gazetteer, anchor_words=anchor_words, radius=5)
+        self.annotator = WindowedAnnotator(self.nlp, self.gazetteer, anchor_words=anchor_words, radius=4)
 
     def from_doc(self, doc: Doc, spans: list[tuple[int, int]] | None = None) -> GeoparseResult:
         """Geoparse an already processed ``Doc``; with ``spans``, resolve those spans only."""

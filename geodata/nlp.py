@@ -150,6 +150,7 @@ class WindowedAnnotator:
         self.sentencizer = Sentencizer()
         self.common = common_words()
         self._starts: dict[str, bool] = {}
+        self._known: dict[str, bool] = {}
 
     def _starts_name(self, word: str) -> bool:
         hit = self._starts.get(word)
@@ -161,6 +162,19 @@ class WindowedAnnotator:
             if len(self._starts) > 200_000:
                 self._starts.clear()
             self._starts[word] = hit
+        return hit
+
+    def _well_known(self, word: str) -> bool:
+        hit = self._known.get(word)
+        if hit is None:
+            best = self.gazetteer.lookup(word, limit=1)
+            place = best[0].place if best else None
+            hit = (
+                place is not None
+                and best[0].primary
+                and (place.kind in ("country", "admin1", "region", "water") or place.population >= 100_000)
+            )
+            self._known[word] = hit
         return hit
 
     def _windows(self, doc: Doc, char_spans: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
@@ -179,8 +193,14 @@ class WindowedAnnotator:
                 elif (
                     (token.is_title or token.is_upper) and any(ch.isalpha() for ch in text) and self._starts_name(text)
                 ):
-                    if token.lower_ in self.common and token.is_sent_start:
-                        continue
+                    if token.lower_ in self.common:
+                        # "President", "Park", "March": only worth the model when the next word is
+                        # capitalised too ("Central Park") or the word names a well-known place
+                        # ("Turkey") — elsewhere recognition drops single ordinary words anyway.
+                        nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
+                        followed = nxt is not None and (nxt.is_title or nxt.is_upper) and not token.is_sent_start
+                        if not followed and not self._well_known(text):
+                            continue
                     marks.append(token.i)
             for i in sorted(marks):
                 start, end = max(sent.start, i - self.radius), min(sent.end, i + self.radius + 1)

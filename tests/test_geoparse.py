@@ -128,6 +128,7 @@ def test_geoparse_sample_article_places_and_non_places(parser):
         "Quito": ("city", "EC"),
         "Sri Lanka": ("country", "LK"),
         "Eastern Pacific": ("water", ""),
+        "Miami": ("city", "US"),
     }
     for name, (kind, country) in expected.items():
         assert name in resolved, name
