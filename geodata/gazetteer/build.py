@@ -344,6 +344,30 @@ class _Builder:
         joined = gpd.sjoin(points, counties[["fips", "geometry"]], predicate="within")
         return joined.groupby("fips")["pop"].sum().astype(int).to_dict()
 
+    def world_admin2(self) -> None:
+        """Second-level divisions outside the US (UK counties, French départements, Nigerian LGAs …)."""
+        rows = _read_tsv(self.data_dir / "admin2.tsv")
+        for row in rows:
+            code = row["code"]
+            cc, a1 = code.split(".")[:2]
+            admin1 = self.admin1.get(f"{cc}.{a1}")
+            place = _Place(
+                id=f"admin2:{code}",
+                name=row["name"],
+                kind="admin2",
+                country_code=cc,
+                admin1_code=f"{cc}.{a1}" if admin1 else "",
+                admin1_name=admin1.name if admin1 else "",
+                feature="second-order division",
+                population=int(row["population"] or 0),
+                lat=float(row["lat"]),
+                lon=float(row["lon"]),
+            )
+            if row["formal"] != row["name"]:
+                place.altnames.add(row["formal"])
+            self.places.append(place)
+        self.progress("admin-2 units", len(rows), len(rows))
+
     # ------------------------------------------------------------------ cities
     def cities(self) -> None:
         capitals = {(cc, fold(raw.get("capital") or "").strip()) for cc, raw in self.countries_raw.items()}
@@ -728,6 +752,7 @@ def build_gazetteer(
     builder.countries()
     builder.admin1_units()
     builder.us_counties()
+    builder.world_admin2()
     builder.cities()
     builder.fill_missing_points()
     builder.regions()
