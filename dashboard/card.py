@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
-__all__ = ["CATEGORY_STYLE", "PRECISION_LABELS", "event_card_html", "highlight", "safe_url"]
+__all__ = ["CATEGORY_STYLE", "PRECISION_LABELS", "event_card_html", "highlight", "is_missing", "safe_url"]
 
 #: Colour and label per category (colour-blind-safe palette), shared by maps, legends and cards.
 CATEGORY_STYLE = {
@@ -31,7 +31,8 @@ CATEGORY_STYLE = {
 PRECISION_LABELS = {1: "locality", 2: "admin area", 3: "country", 4: "region or sea"}
 
 
-def _missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """Whether a table cell is empty: ``None``, NaN or blank text."""
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -40,12 +41,12 @@ def _missing(value: Any) -> bool:
 
 
 def _text(value: Any) -> str:
-    return "" if _missing(value) else html.escape(str(value))
+    return "" if is_missing(value) else html.escape(str(value))
 
 
 def safe_url(value: Any) -> str | None:
     """The URL if it is an absolute http(s) URL, else ``None`` (never a ``javascript:`` link)."""
-    if _missing(value):
+    if is_missing(value):
         return None
     parsed = urlparse(str(value).strip())
     if parsed.scheme in ("http", "https") and parsed.netloc:
@@ -71,7 +72,7 @@ def highlight(sentence: str, start: int | None, end: int | None) -> str:
 
 
 def _int(value: Any) -> int | None:
-    if _missing(value):
+    if is_missing(value):
         return None
     try:
         return int(value)
@@ -102,12 +103,12 @@ def event_card_html(event: Mapping[str, Any]) -> str:
         f"<strong>{_text(style['label'])}</strong>{' · ' + _text(subtype) if subtype else ''}</div>"
     )
     date, date_end, precision = event.get("date"), event.get("date_end"), event.get("date_precision")
-    if not _missing(date):
-        when = _text(date) + (f" → {_text(date_end)}" if not _missing(date_end) else "")
-        detail = f" ({_text(precision)})" if not _missing(precision) else ""
-        date_text = f" · “{_text(event.get('date_text'))}”" if not _missing(event.get("date_text")) else ""
+    if not is_missing(date):
+        when = _text(date) + (f" → {_text(date_end)}" if not is_missing(date_end) else "")
+        detail = f" ({_text(precision)})" if not is_missing(precision) else ""
+        date_text = f" · “{_text(event.get('date_text'))}”" if not is_missing(event.get("date_text")) else ""
         parts.append(f'<div class="em-card-date">{when}{detail}{date_text}</div>')
-    sentence = "" if _missing(event.get("sentence")) else str(event.get("sentence"))
+    sentence = "" if is_missing(event.get("sentence")) else str(event.get("sentence"))
     offset = _int(event.get("sentence_start")) or 0
     start, end = _int(event.get("place_start")), _int(event.get("place_end"))
     local = (start - offset, end - offset) if start is not None and end is not None else (None, None)
@@ -120,9 +121,9 @@ def event_card_html(event: Mapping[str, Any]) -> str:
             f'<div class="em-card-source">Source: <a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{label}</a></div>'
         )
     else:
-        extra = f" ({_text(source)})" if not _missing(source) and _text(source) != label else ""
+        extra = f" ({_text(source)})" if not is_missing(source) and _text(source) != label else ""
         parts.append(f'<div class="em-card-source">Source: {label}{extra}</div>')
-    if not _missing(event.get("published")):
+    if not is_missing(event.get("published")):
         parts.append(f'<div class="em-card-published">Published {_text(event.get("published"))}</div>')
     facts = []
     fatalities = _int(event.get("fatalities"))
@@ -140,14 +141,14 @@ def event_card_html(event: Mapping[str, Any]) -> str:
         parts.append('<div class="em-card-actors">Actors: ' + ", ".join(actors) + "</div>")
     triggers = [_text(t) for t in _list(event.get("triggers"))]
     meta = []
-    if not _missing(event.get("confidence")):
+    if not is_missing(event.get("confidence")):
         meta.append(f"confidence {float(event.get('confidence')):.2f}")
     if triggers:
         meta.append("triggers: " + ", ".join(triggers))
     n_sources = _int(event.get("n_sources")) or 1
     meta.append(f"{n_sources} source{'s' if n_sources != 1 else ''}")
     parts.append('<div class="em-card-meta">' + " · ".join(meta) + "</div>")
-    others = [s for s in _list(event.get("sources")) if not _missing(s) and s != source]
+    others = [s for s in _list(event.get("sources")) if not is_missing(s) and s != source]
     if others:
         items = []
         for other in others[:8]:
@@ -171,24 +172,24 @@ def _why_here(event: Mapping[str, Any]) -> str:
         f"<b>{_text(event.get('place_name'))}</b>"
         + (
             f", {_text(event.get('admin1'))}"
-            if not _missing(event.get("admin1")) and event.get("admin1") != event.get("place_name")
+            if not is_missing(event.get("admin1")) and event.get("admin1") != event.get("place_name")
             else ""
         )
-        + (f" ({_text(event.get('country_code'))})" if not _missing(event.get("country_code")) else "")
+        + (f" ({_text(event.get('country_code'))})" if not is_missing(event.get("country_code")) else "")
     ]
     detail = [d for d in (kind, PRECISION_LABELS.get(precision or 0, ""), f"role: {role}" if role else "") if d]
-    if not _missing(event.get("place_id")):
+    if not is_missing(event.get("place_id")):
         detail.append(f"gazetteer {_text(event.get('place_id'))}")
-    if not _missing(event.get("place_score")):
+    if not is_missing(event.get("place_score")):
         detail.append(f"score {float(event.get('place_score')):.2f}")
     lines.append(" · ".join(detail))
-    if not _missing(event.get("place_reason")):
+    if not is_missing(event.get("place_reason")):
         lines.append(_text(event.get("place_reason")))
     runners = [c for c in _list(event.get("place_candidates")) if isinstance(c, Mapping)]
     if runners:
         items = "".join(
             f"<li>{_text(c.get('name'))} ({_text(c.get('kind'))}{', ' + _text(c.get('country_code')) if c.get('country_code') else ''})"
-            f"{' — ' + format(float(c['score']), '.2f') if not _missing(c.get('score')) else ''}</li>"
+            f"{' — ' + format(float(c['score']), '.2f') if not is_missing(c.get('score')) else ''}</li>"
             for c in runners[:5]
         )
         lines.append(f"Runner-up candidates:<ul>{items}</ul>")

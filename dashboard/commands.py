@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from geodata.cli import event_filter_options
+
 __all__ = ["export_html", "serve"]
 
 
@@ -52,16 +54,7 @@ def _fail(message: str, code: int = 2) -> None:
     "--online-tiles", is_flag=True, help="With --offline: still offer the OpenStreetMap layer (off by default)."
 )
 @click.option("--title", default=None, help="Title of the map page.")
-@click.option(
-    "--category",
-    "categories",
-    multiple=True,
-    type=click.Choice(["military", "political", "economic"]),
-    help="Only these categories.",
-)
-@click.option("--since", metavar="DATE", help="Events on or after YYYY, YYYY-MM or YYYY-MM-DD.")
-@click.option("--until", metavar="DATE", help="Events on or before YYYY, YYYY-MM or YYYY-MM-DD.")
-@click.option("--country", "countries", multiple=True, metavar="CC", help="Only events in these countries (ISO codes).")
+@event_filter_options
 @click.option(
     "--role",
     "roles",

@@ -24,7 +24,6 @@ import binascii
 import datetime as dt
 import gzip
 import json
-import math
 import re
 import tempfile
 import threading
@@ -35,7 +34,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from dashboard.card import CATEGORY_STYLE, event_card_html
+from dashboard.card import CATEGORY_STYLE, event_card_html, is_missing
+from geodata.gazetteer.index import geo_precision
 from geodata.gazetteer.normalize import fold
 from geodata.schema import DATE_PRECISIONS, PLACE_ROLES
 
@@ -86,17 +86,11 @@ HALO_RADIUS_M = {2: 60_000, 3: 250_000, 4: 700_000}
 #: Export kinds offered by the dashboard and the file suffix of each.
 EXPORT_KINDS = {"html": ".html", "geojson": ".geojson", "csv": ".csv"}
 _EPOCH = dt.date(1970, 1, 1).toordinal()
-_KIND_PRECISION = {"city": 1, "other": 1, "admin2": 2, "admin1": 2, "island": 2, "country": 3, "region": 4, "water": 4}
 _NO_DAY = -(2**31)
 
 
 # ---------------------------------------------------------------------------- small pure helpers
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
+_missing = is_missing
 
 
 def _day(date: dt.date) -> int:
@@ -201,7 +195,7 @@ def place_table(frame: gpd.GeoDataFrame) -> tuple[list[int], list[dict[str, Any]
         if code is None:
             code = index[key] = len(places)
             kind = "" if _missing(kind) else str(kind)
-            prec = int(precision) if not _missing(precision) else _KIND_PRECISION.get(kind, 1)
+            prec = int(precision) if not _missing(precision) else geo_precision(kind)
             places.append(
                 {
                     "key": key,

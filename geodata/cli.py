@@ -15,7 +15,7 @@ import click
 from geodata.config import Settings, load_settings
 from geodata.errors import GeodataError
 
-__all__ = ["main"]
+__all__ = ["event_filter_options", "main"]
 
 
 def _settings(ctx: click.Context, **overrides) -> Settings:
@@ -63,7 +63,37 @@ def ensure_gazetteer(settings: Settings) -> None:
     progress.finish()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _EventmapGroup(click.Group):
+    """The ``eventmap`` group, completed on demand by commands of the ``eventmap.commands`` entry points.
+
+    The dashboard registers ``serve`` and ``export-html`` this way, so ``geodata`` never imports
+    ``dashboard`` (data flows one way) while one ``eventmap`` command holds them all. Loading on
+    demand keeps imports acyclic and ``eventmap geocode`` free of Dash.
+    """
+
+    def _plugins(self) -> dict:
+        from importlib.metadata import entry_points
+
+        return {entry.name: entry for entry in entry_points(group="eventmap.commands")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._plugins()))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is not None:
+            return command
+        entry = self._plugins().get(name)
+        if entry is None:
+            return None
+        try:
+            return entry.load()
+        except (ImportError, AttributeError) as err:  # a broken plugin must not break the CLI
+            click.echo(f"eventmap: warning: command {name!r} unavailable: {err}", err=True)
+            return None
+
+
+@click.group(cls=_EventmapGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Settings file (TOML).")
 @click.pass_context
 def main(ctx: click.Context, config: Path | None) -> None:
@@ -310,6 +340,27 @@ def evaluate(
 
 
 # ---------------------------------------------------------------------------- ingest / events / extract
+def event_filter_options(func):
+    """The ``--category/--since/--until/--country`` options shared by the commands that read events."""
+    options = [
+        click.option(
+            "--category",
+            "categories",
+            multiple=True,
+            type=click.Choice(["military", "political", "economic"]),
+            help="Only these categories.",
+        ),
+        click.option("--since", metavar="DATE", help="Events on or after YYYY, YYYY-MM or YYYY-MM-DD."),
+        click.option("--until", metavar="DATE", help="Events on or before YYYY, YYYY-MM or YYYY-MM-DD."),
+        click.option(
+            "--country", "countries", multiple=True, metavar="CC", help="Only events in these countries (ISO codes)."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def _store_option(func):
     return click.option(
         "--store",
@@ -392,16 +443,7 @@ def ingest(
     type=click.Path(dir_okay=False, path_type=Path),
     help="File to write (GeoJSON and CSV go to stdout without it).",
 )
-@click.option(
-    "--category",
-    "categories",
-    multiple=True,
-    type=click.Choice(["military", "political", "economic"]),
-    help="Only these categories.",
-)
-@click.option("--since", metavar="DATE", help="Events on or after YYYY, YYYY-MM or YYYY-MM-DD.")
-@click.option("--until", metavar="DATE", help="Events on or before YYYY, YYYY-MM or YYYY-MM-DD.")
-@click.option("--country", "countries", multiple=True, metavar="CC", help="Only events in these countries (ISO codes).")
+@event_filter_options
 @click.pass_context
 def events(
     ctx: click.Context,
@@ -471,27 +513,6 @@ def extract(ctx: click.Context, jsonl: Path, output: Path, processes: int) -> No
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     click.echo(f"{len(outputs)} documents → {output} ({speed['docs_per_s']:.1f} docs/s)", err=True)
 
-
-def _load_plugin_commands() -> None:
-    """Add commands other packages register under the ``eventmap.commands`` entry point group.
-
-    The dashboard registers ``serve`` and ``export-html`` this way, so ``geodata`` never imports
-    ``dashboard`` (data flows one way) while one ``eventmap`` command holds them all.
-    """
-    from importlib.metadata import entry_points
-
-    for entry in entry_points(group="eventmap.commands"):
-        if entry.name in main.commands:
-            continue
-        try:
-            command = entry.load()
-        except (ImportError, AttributeError) as err:  # a broken optional plugin must not break the CLI
-            click.echo(f"eventmap: warning: command {entry.name!r} unavailable: {err}", err=True)
-            continue
-        main.add_command(command, entry.name)
-
-
-_load_plugin_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()
