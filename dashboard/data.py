@@ -13,7 +13,7 @@ order for one store generation, so a card or an export always refers to the rows
 
 >>> day_span("2025-11", None)
 (20393, 20422)
->>> outlet_label("https://www.example.org/news/1"), outlet_label("/tmp/report.txt")
+>>> outlet_label("https://www.example.org/news/1"), outlet_label("reports/report.txt")
 ('example.org', 'report.txt')
 """
 

@@ -18,7 +18,7 @@ CASES = [
     ("Voters rejected bases in a referendum last November.", "last November", "2025-11", None, "month"),
     ("Leaders will meet in Miami next week.", "next week", "2026-03-09", "2026-03-15", "day"),
     ("Prices rose 3 percent last week.", "last week", "2026-02-23", "2026-03-01", "day"),
-    ("In 2025, oil output fell 7.16 percent.", "In 2025", "2025", None, "year"),
+    ("In 2025, grain exports shrank.", "In 2025", "2025", None, "year"),
     ("On March 1, the government deployed troops.", "March 1", "2026-03-01", None, "day"),
     ("Police raided homes over the weekend.", "over the weekend", "2026-02-28", "2026-03-01", "day"),
     ("The vote is scheduled for 21 March 2026.", "21 March 2026", "2026-03-21", None, "day"),

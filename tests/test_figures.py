@@ -9,7 +9,7 @@ from geodata.figures import fatalities, find_figures, parse_number
 CASES = [
     ("The campaign has murdered 151 fishermen in 45 strikes.", [("fatalities", 151.0), ("count", 45.0)]),
     ("The army is deploying 20,000 troops to the border.", [("troops", 20000.0)]),
-    ("Oil output fell 7.16 percent to 441,000 bpd.", [("percent", -7.16), ("quantity", 441000.0)]),
+    ("Crude production dropped 4.5 percent, to 390,000 bpd.", [("percent", -4.5), ("quantity", 390000.0)]),
     ("The council approved $180 million for roads.", [("money", 180e6)]),
     ("Poland signed a deal worth 2.4 billion euros.", [("money", 2.4e9)]),
     ("At least 12 people were killed and 30 were wounded.", [("fatalities", 12.0), ("wounded", 30.0)]),
