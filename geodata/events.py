@@ -513,7 +513,7 @@ def _list_roles(places: list[_PlaceInSentence], doc_text: str) -> None:
     """A list of places shares the role of its first member ("to Nariño/Putumayo", "in Lima and Callao")."""
     ordered = sorted(places, key=lambda p: p.start)
     for a, b in itertools.pairwise(ordered):
-        between = doc_text[a.end : b.start].strip().lower()
+        between = " ".join(w for w in doc_text[a.end : b.start].lower().split() if w not in ("the", "a", "an"))
         if between in {"/", ",", "and", "&", ", and", "or"} and a.role == "event" and b.role == "mentioned":
             b.role = "event"
 

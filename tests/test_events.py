@@ -139,7 +139,7 @@ def test_extract_events_actor_places_and_focus_fallback(ingestor):
 def test_extract_events_fatalities_and_strikes_across_seas(ingestor):
     rows = _events(
         ingestor,
-        "The navy has killed 151 fishermen in 45 strikes on boats across the Eastern Pacific and Caribbean since last September.",
+        "Since last September, navy airstrikes on small boats in the Eastern Pacific and the Caribbean have killed 151 fishermen.",
     )
     strikes = [r for r in rows if r["subtype"] == "strike" and r["place_role"] == "event"]
     assert {r["place_name"] for r in strikes} >= {"Eastern Pacific", "Caribbean"}
