@@ -75,8 +75,11 @@ def free_port() -> int:
 @contextlib.contextmanager
 def serve_wsgi(app) -> Iterator[str]:
     """Serve a WSGI app (a Dash app's ``.server``) on 127.0.0.1 in a thread; yields its base URL."""
+    import logging
+
     from werkzeug.serving import make_server
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request drowns the output
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
