@@ -77,8 +77,6 @@ def export_html(
     roles: tuple[str, ...],
 ) -> None:
     """Write the stored events as one static HTML map (``--offline``: a single self-contained file)."""
-    import re
-
     from dashboard.export import export_html as write_html
     from geodata.errors import GeodataError
     from geodata.store import EventStore, filter_events
@@ -87,9 +85,6 @@ def export_html(
     folder = settings.store_dir
     if not (folder / "manifest.json").exists():
         _fail(f"no event store at {folder}; run `eventmap ingest PATH --store {folder}` first", 1)
-    bad = [c for c in countries if not re.fullmatch(r"[A-Za-z]{2}", c)]
-    if bad:
-        _fail(f"--country {bad[0]!r} is not a two-letter ISO country code (e.g. EC, CO)")
     try:
         frame = filter_events(
             EventStore(folder).events(),

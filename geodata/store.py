@@ -439,6 +439,9 @@ def filter_events(
     if until:
         mask &= start.str.slice(0, len(until)) <= until
     if countries:
+        bad = [c for c in countries if not re.fullmatch(r"[A-Za-z]{2}", c)]
+        if bad:
+            raise InvalidQueryError(f"--country {bad[0]!r} is not a two-letter ISO country code (e.g. EC, CO)")
         mask &= frame["country_code"].isin([c.upper() for c in countries])
     return frame[mask]
 
