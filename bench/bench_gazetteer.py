@@ -35,7 +35,7 @@ print(t1 - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, answer
 COLD_GEOPY = """
 import time, resource
 t0 = time.perf_counter()
-from geodata.geocoders import Gazetteer
+from geodata.geocoding.gazetteer import Gazetteer
 answer = Gazetteer().geocode("Manta").raw["country_code"]
 t1 = time.perf_counter()
 print(t1 - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, answer)

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from geodata.evaluation import score_documents, toponym_records  # noqa: E402
-from geodata.geoparse import Geoparser  # noqa: E402
-from geodata.nlp import load_pipeline  # noqa: E402
+from geodata.nlp.geoparse import Geoparser  # noqa: E402
+from geodata.nlp.pipeline import load_pipeline  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "geobench" / "geowebnews.jsonl"
 

@@ -37,7 +37,7 @@ from urllib.parse import urlparse
 from dashboard.card import CATEGORY_STYLE, event_card_html, is_missing
 from geodata.gazetteer.index import geo_precision
 from geodata.gazetteer.normalize import fold
-from geodata.schema import DATE_PRECISIONS, PLACE_ROLES
+from geodata.model import DATE_PRECISIONS, PLACE_ROLES
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -343,7 +343,7 @@ def area_features(
     """
     import shapely
 
-    from geodata.frames import place_shapes
+    from geodata.geocoding.frames import place_shapes
 
     wanted = [(n, p) for n, p in enumerate(places) if p["prec"] >= 2]
     ids = [p["place_id"] for _, p in wanted if p["place_id"]]

@@ -14,7 +14,7 @@ widgets (branca's template design) that call one runtime script of ours
   its row, escaped in Python. Fragments are only ever joined and set as ``innerHTML``, never evaluated.
   Place names and labels are set with ``textContent``.
 * **Precision is visible.** An event placed only to a province, country, region or sea is drawn as
-  the area (:func:`geodata.frames.place_shapes`, simplified and quantised). Without a shape it is a
+  the area (:func:`geodata.geocoding.frames.place_shapes`, simplified and quantised). Without a shape it is a
   dashed ring sized by precision. It is never a city-exact pin.
 * **Dates filter, then cluster** (folium#1391). The date control filters the features and rebuilds
   each category's cluster layer from what is left.
@@ -481,7 +481,7 @@ def _area_shapes(area_ids: dict[str, list[int]], locs: list[list[Any]], *, setti
     """Encode the area of every area place into ``shapes`` and point its locations at it."""
     if not area_ids:
         return []
-    from geodata.frames import place_shapes
+    from geodata.geocoding.frames import place_shapes
 
     try:
         frame = place_shapes(list(area_ids), settings=settings, gazetteer=gazetteer)

@@ -20,21 +20,21 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Article": "geodata.articles",
     "EventStore": "geodata.store",
-    "Gazetteer": "geodata.geocoders",
-    "Geoparser": "geodata.geoparse",
+    "Gazetteer": "geodata.geocoding.gazetteer",
+    "Geoparser": "geodata.nlp.geoparse",
     "events_frame": "geodata.store",
-    "geoparse": "geodata.geoparse",
+    "geoparse": "geodata.nlp.geoparse",
     "ingest_paths": "geodata.ingest",
     "read_article": "geodata.articles",
     "read_articles": "geodata.articles",
     "write_events": "geodata.store",
-    "OnlineGeocoder": "geodata.geocoders",
+    "OnlineGeocoder": "geodata.geocoding.online",
     "Settings": "geodata.config",
-    "get_geocoder": "geodata.geocoders",
-    "geocode_places": "geodata.frames",
+    "get_geocoder": "geodata.geocoding.online",
+    "geocode_places": "geodata.geocoding.frames",
     "load_settings": "geodata.config",
     "open_gazetteer": "geodata.gazetteer",
-    "place_shapes": "geodata.frames",
+    "place_shapes": "geodata.geocoding.frames",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -113,7 +113,7 @@ def geocode(
     ctx: click.Context, names: tuple[str, ...], countries: tuple[str, ...], kinds: tuple[str, ...], fmt: str
 ) -> None:
     """Geocode place NAMES with the offline gazetteer (or the online backend set in settings)."""
-    from geodata.frames import geocode_places
+    from geodata.geocoding.frames import geocode_places
 
     settings = _settings(ctx)
     try:
@@ -272,7 +272,7 @@ def geoparse(
 def _geoparse_articles(settings: Settings, paths: tuple[Path, ...], processes: int, demonyms: bool) -> None:
     from geodata.articles import read_articles
     from geodata.errors import ArticleError
-    from geodata.geoparse import Geoparser
+    from geodata.nlp.geoparse import Geoparser
 
     articles, failed = [], 0
     for item in read_articles(paths, max_bytes=settings.max_article_bytes):

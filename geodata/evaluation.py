@@ -136,7 +136,7 @@ def read_jsonl(path: str | Path) -> list[dict]:
 
 
 def toponym_records(result: Any, *, include_demonyms: bool = True) -> list[dict]:
-    """The benchmark output records of one :class:`~geodata.geoparse.GeoparseResult`."""
+    """The benchmark output records of one :class:`~geodata.nlp.geoparse.GeoparseResult`."""
     records = []
     for r in result.places:
         if r.place is None or (r.mention.kind == "demonym" and (not include_demonyms or r.mention.plural)):
@@ -163,7 +163,7 @@ def run_geoparse(
     documents: list[dict], *, gold_spans: bool = False, n_process: int = 1, settings: Any = None
 ) -> tuple[list[dict], dict[str, float]]:
     """Geoparse benchmark documents; returns output records and throughput figures."""
-    from geodata.geoparse import Geoparser
+    from geodata.nlp.geoparse import Geoparser
 
     parser = Geoparser(settings)
     spans = [[(t["start"], t["end"]) for t in d.get("toponyms") or []] for d in documents] if gold_spans else None

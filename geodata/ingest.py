@@ -58,8 +58,8 @@ def events_to_geodataframe(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
     """Event rows → GeoDataFrame with the store's columns, Points at the places (EPSG:4326)."""
     import geopandas as gpd
 
-    from geodata.frames import CRS, points_from_latlon
-    from geodata.schema import EVENT_COLUMNS, STORE_EXTRA_COLUMNS
+    from geodata.geocoding.frames import CRS, points_from_latlon
+    from geodata.model import EVENT_COLUMNS, STORE_EXTRA_COLUMNS
     from geodata.store import empty_events_frame
 
     if not rows:
@@ -77,12 +77,12 @@ class Ingestor:
     settings
         Model and gazetteer to use.
     classifier
-        An event classifier (``geodata.events.EventClassifier``); the lexicon one by default.
+        An event classifier (``geodata.nlp.events.EventClassifier``); the lexicon one by default.
     """
 
     def __init__(self, settings: Settings | None = None, *, classifier: Any = None) -> None:
-        from geodata.events import LexiconClassifier, trigger_anchor_words
-        from geodata.geoparse import Geoparser
+        from geodata.nlp.events import LexiconClassifier, trigger_anchor_words
+        from geodata.nlp.geoparse import Geoparser
 
         self.settings = settings or load_settings()
         self.classifier = classifier or LexiconClassifier()
@@ -90,7 +90,7 @@ class Ingestor:
 
     def process(self, articles: list[Article]) -> list[dict[str, Any]]:
         """Event rows for a batch of articles."""
-        from geodata.events import extract_events
+        from geodata.nlp.events import extract_events
 
         docs = self.geoparser.annotate([a.text for a in articles])
         rows: list[dict[str, Any]] = []

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geodata.errors import InvalidQueryError, StorageError
-from geodata.schema import ARTICLE_COLUMNS, EVENT_COLUMNS, LIST_COLUMNS, STORE_EXTRA_COLUMNS
+from geodata.model import ARTICLE_COLUMNS, EVENT_COLUMNS, LIST_COLUMNS, STORE_EXTRA_COLUMNS
 
 if TYPE_CHECKING:
     import geopandas as gpd

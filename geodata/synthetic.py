@@ -97,8 +97,8 @@ def synthetic_events(
     """``n`` synthetic event rows with every store column, spread over places, dates and categories."""
     import geopandas as gpd
 
-    from geodata.frames import CRS, points_from_latlon
     from geodata.gazetteer import open_gazetteer
+    from geodata.geocoding.frames import CRS, points_from_latlon
 
     gazetteer = gazetteer or open_gazetteer()
     rng = random.Random(seed)

@@ -34,7 +34,7 @@ def gazetteer(gazetteer_path):
 
 @pytest.fixture(scope="session")
 def geocoder(gazetteer_path):
-    from geodata.geocoders import Gazetteer
+    from geodata.geocoding.gazetteer import Gazetteer
 
     return Gazetteer(gazetteer_path)
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from geodata.dates import find_dates, nearest_date
+from geodata.nlp.dates import find_dates, nearest_date
 
 PUB = dt.date(2026, 3, 4)  # a Wednesday
 

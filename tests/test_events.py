@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from geodata.articles import Article, doc_id_for, read_article
-from geodata.events import LexiconClassifier, SentenceView, load_taxonomy
+from geodata.nlp.events import LexiconClassifier, SentenceView, load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "shared" / "samples" / "000_c197d60fc4287f83.txt"

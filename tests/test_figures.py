@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geodata.figures import fatalities, find_figures, parse_number
+from geodata.nlp.figures import fatalities, find_figures, parse_number
 
 CASES = [
     ("The campaign has murdered 151 fishermen in 45 strikes.", [("fatalities", 151.0), ("count", 45.0)]),

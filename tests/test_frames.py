@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geodata.errors import InvalidQueryError
-from geodata.frames import GEOCODE_COLUMNS, geocode_places, place_shapes, points_from_latlon
+from geodata.geocoding.frames import GEOCODE_COLUMNS, geocode_places, place_shapes, points_from_latlon
 
 
 def test_points_from_latlon_swaps_axes_once():

@@ -11,7 +11,8 @@ from geopy.location import Location
 
 from geodata.config import load_settings
 from geodata.errors import ConfigurationError, InvalidQueryError
-from geodata.geocoders import Gazetteer, OnlineGeocoder, clean_query, get_geocoder
+from geodata.geocoding.gazetteer import Gazetteer, clean_query
+from geodata.geocoding.online import OnlineGeocoder, get_geocoder
 
 
 def test_gazetteer_is_a_geopy_geocoder_returning_locations_with_raw_rows(geocoder):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from geodata.geoparse import Geoparser, geoparse
+from geodata.nlp.geoparse import Geoparser, geoparse
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from geodata.errors import InvalidQueryError, StorageError
-from geodata.schema import EVENT_COLUMNS
+from geodata.model import EVENT_COLUMNS
 from geodata.store import EventStore, events_frame, filter_events, merge_reports, write_events
 from geodata.synthetic import synthetic_events
 

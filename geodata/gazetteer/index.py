@@ -4,7 +4,7 @@ Only :mod:`sqlite3` is needed to answer a lookup, so a fresh interpreter answers
 few tens of milliseconds; shapely is imported only for shapes and reverse lookups.
 
 Ranking (``prior_score``) — a documented, deliberately simple score that later stages refine with
-document context (see :mod:`geodata.resolve`):
+document context (see :mod:`geodata.nlp.resolve`):
 
 ====================  ==================================================================
 term                  value

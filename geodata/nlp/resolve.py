@@ -23,7 +23,7 @@ the resolution runs twice so that places resolved in the first pass inform the s
 keeps its final score, a confidence (the softmax share of the winner), the runner-up candidates
 and a short human-readable reason.
 
->>> from geodata.resolve import DEFAULT_WEIGHTS
+>>> from geodata.nlp.resolve import DEFAULT_WEIGHTS
 >>> DEFAULT_WEIGHTS.country
 3.0
 """
@@ -35,7 +35,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from geodata.gazetteer import Candidate, GazetteerIndex, PlaceRecord, normalize_name
-from geodata.toponyms import Mention
+from geodata.nlp.recognize import Mention
 
 __all__ = ["DEFAULT_WEIGHTS", "Resolution", "Weights", "resolve_mentions"]
 

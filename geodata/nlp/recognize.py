@@ -24,7 +24,7 @@ Gates (a candidate is dropped, with the reason kept for debugging):
 * a language, not a people ("in Spanish", "English-speaking");
 * a sentence-initial common word that only the gazetteer matched ("Prince", "Split").
 
->>> from geodata.toponyms import Mention
+>>> from geodata.nlp.recognize import Mention
 >>> Mention(0, 5, "Manta", "GPE", "toponym").text
 'Manta'
 """

@@ -4,7 +4,7 @@ One row per (event, place). The exported columns (``EVENT_COLUMNS``) are the con
 DESIGN.md; the store keeps a few more (``STORE_EXTRA_COLUMNS``) that the dashboard's "why here?"
 card needs: the resolution score, the runner-up candidates and the reason.
 
->>> from geodata.schema import EVENT_COLUMNS, Category
+>>> from geodata.model import EVENT_COLUMNS, Category
 >>> EVENT_COLUMNS[:3]
 ['event_id', 'doc_id', 'title']
 >>> Category.MILITARY.value

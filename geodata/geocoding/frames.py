@@ -2,7 +2,7 @@
 
 This module is the one place where latitude/longitude pairs become shapely Points.
 
->>> from geodata.frames import geocode_places
+>>> from geodata.geocoding.frames import geocode_places
 >>> frame = geocode_places(["Manta", "Nariño", "Atlantis Prime"])  # doctest: +SKIP
 >>> list(frame["country_code"])  # doctest: +SKIP
 ['EC', 'CO', None]
@@ -97,7 +97,7 @@ def geocode_places(
     names
         Place names (non-strings are reported in ``reason``, not raised).
     geocoder
-        Any geopy-style geocoder; defaults to :func:`geodata.geocoders.get_geocoder`.
+        Any geopy-style geocoder; defaults to :func:`geodata.geocoding.online.get_geocoder`.
     country_codes, kinds
         Passed to the geocoder (the offline gazetteer restricts its answers to them).
 
@@ -120,13 +120,14 @@ def geocode_places(
     """
     import geopandas as gpd
 
-    from geodata.geocoders import Gazetteer, _validate_kinds, get_geocoder, validate_country_codes
+    from geodata.geocoding.gazetteer import Gazetteer, validate_country_codes, validate_kinds
+    from geodata.geocoding.online import get_geocoder
 
     geocoder = geocoder or get_geocoder(settings)
     gazetteer = geocoder if isinstance(geocoder, Gazetteer) else getattr(geocoder, "fallback", None)
     if gazetteer is not None:
         country_codes = validate_country_codes(country_codes, gazetteer.index)
-    kinds = _validate_kinds(kinds)
+    kinds = validate_kinds(kinds)
     queries = list(names)
     answers: list[tuple[Any, str | None]] = []
     for query in queries:

@@ -13,7 +13,7 @@ Other spaCy users can add the whole geoparser to their own pipeline::
     doc = nlp("Troops were sent to Nariño and Putumayo.")
     [(r.mention.text, r.place.name) for r in doc._.places]
 
-``doc._.places`` holds :class:`~geodata.resolve.Resolution` objects (demonyms included; filter on
+``doc._.places`` holds :class:`~geodata.nlp.resolve.Resolution` objects (demonyms included; filter on
 ``r.mention.kind == "toponym"`` for map pins) and ``doc._.rejected_toponyms`` what was gated out.
 """
 
@@ -86,8 +86,8 @@ class GeoparserComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         """Set ``doc._.places`` and ``doc._.rejected_toponyms``."""
-        from geodata.resolve import resolve_mentions
-        from geodata.toponyms import find_mentions
+        from geodata.nlp.recognize import find_mentions
+        from geodata.nlp.resolve import resolve_mentions
 
         mentions, rejected = find_mentions(doc, self.gazetteer)
         doc._.places = resolve_mentions(mentions, self.gazetteer)
@@ -141,7 +141,7 @@ class WindowedAnnotator:
     ) -> None:
         from spacy.pipeline import Sentencizer
 
-        from geodata.toponyms import common_words
+        from geodata.nlp.recognize import common_words
 
         self.nlp = nlp
         self.gazetteer = gazetteer
@@ -261,7 +261,7 @@ def _without_overlaps(spans: list) -> list:
 
 
 _register_done = False
-try:  # make `nlp.add_pipe("geoparser")` work right after `import geodata.nlp`
+try:  # make `nlp.add_pipe("geoparser")` work right after `import geodata.nlp.pipeline`
     _register()
     _register_done = True
 except ImportError:  # pragma: no cover - spaCy is a declared dependency

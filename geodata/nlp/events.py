@@ -9,13 +9,13 @@ confidence); the default :class:`LexiconClassifier` reads its trigger lexicon fr
   "the bombing of Caracas", "the Miami summit"), ``actor`` ("US forces", "Quito decreed",
   "US Southern Command") or ``mentioned``; an event with no place of its own falls back to the
   article's focus place with ``place_role = "focus"``;
-* a date resolved against the publication date (:mod:`geodata.dates`), else the publication date
+* a date resolved against the publication date (:mod:`geodata.nlp.dates`), else the publication date
   with ``date_precision = "publication"``;
-* figures (:mod:`geodata.figures`) and actors (organisations, people and national forces).
+* figures (:mod:`geodata.nlp.figures`) and actors (organisations, people and national forces).
 
-The result is one row per (event, place) with the columns of :mod:`geodata.schema`.
+The result is one row per (event, place) with the columns of :mod:`geodata.model`.
 
->>> from geodata.events import LexiconClassifier, SentenceView
+>>> from geodata.nlp.events import LexiconClassifier, SentenceView
 >>> detections = LexiconClassifier().detect(SentenceView.from_text("Quito decreed a curfew in four provinces."))
 >>> [(d.category, d.subtype) for d in detections]
 [('political', 'decree')]
@@ -32,16 +32,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from geodata.dates import find_dates, nearest_date
-from geodata.figures import fatalities, find_figures
 from geodata.gazetteer import geo_precision
+from geodata.nlp.dates import find_dates, nearest_date
+from geodata.nlp.figures import fatalities, find_figures
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
     from geodata.articles import Article
     from geodata.gazetteer import PlaceRecord
-    from geodata.resolve import Resolution
+    from geodata.nlp.resolve import Resolution
 
 __all__ = [
     "CLASSIFIERS",
@@ -56,7 +56,7 @@ __all__ = [
     "trigger_anchor_words",
 ]
 
-TAXONOMY_PATH = Path(__file__).with_name("taxonomy.toml")
+TAXONOMY_PATH = Path(__file__).parents[1] / "lang" / "en" / "taxonomy.toml"
 MIN_CONFIDENCE = 0.45
 _TOKEN = re.compile(r"[\w$€£%]+(?:['’.][\w]+)*|[^\w\s-]")
 ACTOR_NOUNS = {
@@ -602,7 +602,7 @@ def extract_events(
     Returns
     -------
     list of dict
-        Rows with the columns of :data:`geodata.schema.EVENT_COLUMNS` plus the store's extra
+        Rows with the columns of :data:`geodata.model.EVENT_COLUMNS` plus the store's extra
         columns, and ``lat``/``lon`` of the place.
     """
     classifier = classifier or _default_classifier()

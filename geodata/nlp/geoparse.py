@@ -1,6 +1,6 @@
 """Geoparsing: text → resolved place mentions (the recognition and resolution stages together).
 
->>> from geodata.geoparse import Geoparser
+>>> from geodata.nlp.geoparse import Geoparser
 >>> parser = Geoparser()  # doctest: +SKIP
 >>> [(r.mention.text, r.place.name) for r in parser.parse("Troops reached Tumaco, in Nariño.").places]  # doctest: +SKIP
 [('Tumaco', 'Tumaco'), ('Nariño', 'Nariño')]
@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from geodata.config import Settings, load_settings
 from geodata.gazetteer import open_gazetteer
-from geodata.nlp import load_pipeline
-from geodata.resolve import Resolution, resolve_mentions
-from geodata.toponyms import find_mentions, mentions_from_spans
+from geodata.nlp.pipeline import load_pipeline
+from geodata.nlp.recognize import find_mentions, mentions_from_spans
+from geodata.nlp.resolve import Resolution, resolve_mentions
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -72,7 +72,7 @@ class Geoparser:
     """
 
     def __init__(self, settings: Settings | None = None, *, anchor_words: frozenset[str] = frozenset()) -> None:
-        from geodata.nlp import WindowedAnnotator
+        from geodata.nlp.pipeline import WindowedAnnotator
 
         self.settings = settings or load_settings()
         self.gazetteer = open_gazetteer(self.settings.gazetteer_path)
@@ -172,7 +172,7 @@ def geoparse(text: str, *, settings: Settings | None = None, include_demonyms: b
     """
     import geopandas as gpd
 
-    from geodata.frames import CRS, points_from_latlon
+    from geodata.geocoding.frames import CRS, points_from_latlon
 
     result = Geoparser(settings).parse(text)
     rows = []
