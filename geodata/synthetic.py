@@ -91,6 +91,19 @@ def _place_pool(gazetteer: Any, rng: random.Random, size: int) -> list[tuple[Any
     return pool
 
 
+SYNTHETIC_ACTORS = [
+    "national army",
+    "police",
+    "rebel group",
+    "ministry of defence",
+    "opposition party",
+    "central bank",
+    "trade unions",
+    "navy",
+]
+SYNTHETIC_STATUSES = ("reported", "planned", "denied", "hypothetical", "commentary", "background")
+
+
 def synthetic_events(
     n: int, *, seed: int = 42, gazetteer: Any = None, start: str = "2024-01-01", end: str = "2026-03-31"
 ) -> gpd.GeoDataFrame:
@@ -102,6 +115,7 @@ def synthetic_events(
 
     gazetteer = gazetteer or open_gazetteer()
     rng = random.Random(seed)
+    extra = random.Random(seed + 1)  # the newer columns, without changing the older ones' draws
     pool = _place_pool(gazetteer, rng, 2_000)
     day0 = dt.date.fromisoformat(start)
     span = (dt.date.fromisoformat(end) - day0).days
@@ -117,6 +131,7 @@ def synthetic_events(
         sentence_start = 40 * (i % 3)
         event_id = hashlib.sha1(f"{seed}-{i}".encode()).hexdigest()[:16]
         ranged = subtype == "decree"
+        actors = extra.sample(SYNTHETIC_ACTORS, extra.choice((0, 1, 1, 2)))
         rows.append(
             {
                 "event_id": event_id,
@@ -145,9 +160,15 @@ def synthetic_events(
                 "admin1": place.admin1_name or None,
                 "geo_precision": place.geo_precision,
                 "place_role": "event",
-                "actors": [],
+                "actors": actors,
+                "agent": actors[0] if actors else None,
+                "target": actors[1] if len(actors) > 1 else None,
                 "fatalities": rng.choice([None, None, None, rng.randrange(1, 40)]) if category == "military" else None,
                 "figures": [],
+                "evidence": [sentence],
+                "status": extra.choices(SYNTHETIC_STATUSES, weights=(80, 10, 4, 3, 2, 1))[0],
+                "acled_sub_event_type": None,
+                "cameo_code": None,
                 "n_sources": 1,
                 "place_score": candidates[0]["score"] if candidates else None,
                 "place_candidates": candidates[1:],

@@ -731,6 +731,9 @@ def _base_row(
         "published": article.published,
         "category": detection.category,
         "subtype": detection.subtype,
+        "status": "reported",
+        "acled_sub_event_type": None,
+        "cameo_code": None,
         "triggers": list(detection.triggers),
         "confidence": detection.confidence,
         "sentence": sentence.text,
@@ -738,8 +741,11 @@ def _base_row(
         "sentence_end": sentence.end,
         **when,
         "actors": actors,
+        "agent": None,
+        "target": None,
         "fatalities": fatalities(figures) if detection.category == "military" else None,
         "figures": [f.as_dict() for f in figures],
+        "evidence": [sentence.text],
         "n_sources": 1,
     }
 
