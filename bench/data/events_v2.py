@@ -14,6 +14,7 @@ shown, never a label.
 
     python bench/data/events_v2.py split                         # documents per split
     python bench/data/events_v2.py propose --split eval --batch 3  # print batch 3 to label
+    python bench/data/events_v2.py check                         # check every label file
     python bench/data/events_v2.py build                         # check labels, write the sets
     python bench/data/events_v2.py stats                         # counts per split
 
@@ -207,8 +208,8 @@ def read_labels(split: str) -> dict[tuple[str, str, int], dict]:
     return labels
 
 
-def build(geobench: Path) -> dict[str, list[dict]]:
-    """Check every label against the text and the taxonomy; write the two sets."""
+def build(geobench: Path, *, write: bool = True) -> dict[str, list[dict]]:
+    """Check every label against the text and the taxonomy; write the two sets (unless ``write`` is false)."""
     docs = documents(geobench)
     known = subtypes()
     result = {}
@@ -281,9 +282,10 @@ def build(geobench: Path) -> dict[str, list[dict]]:
                     "notes": lab.get("notes", ""),
                 }
             )
-        with open(OUT[split], "w", encoding="utf-8") as fh:
-            for r in rows:
-                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        if write:
+            with open(OUT[split], "w", encoding="utf-8") as fh:
+                for r in rows:
+                    fh.write(json.dumps(r, ensure_ascii=False) + "\n")
         result[split] = rows
     return result
 
@@ -309,7 +311,7 @@ def stats() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["split", "propose", "build", "stats"])
+    parser.add_argument("command", choices=["split", "propose", "check", "build", "stats"])
     parser.add_argument("--split", choices=["eval", "train"], default="eval")
     parser.add_argument("--batch", type=int, default=0)
     parser.add_argument("--geobench", type=Path, default=DEFAULT_GEOBENCH)
@@ -326,8 +328,8 @@ def main(argv: list[str] | None = None) -> None:
             )
     elif args.command == "propose":
         propose(args.geobench, args.split, args.batch)
-    elif args.command == "build":
-        result = build(args.geobench)
+    elif args.command in ("check", "build"):
+        result = build(args.geobench, write=args.command == "build")
         print(", ".join(f"{k}: {len(v)} sentences" for k, v in result.items()))
     else:
         stats()
