@@ -50,6 +50,7 @@ TAXONOMY_PATH = HERE.parents[1] / "geodata" / "taxonomy.toml"
 V1_GOLD = HERE / "events_gold.jsonl"
 LABEL_DIR = HERE / "labels_v2"
 OUT = {"eval": HERE / "events_v2_eval.jsonl", "train": HERE / "events_v2_train.jsonl"}
+OWN = HERE / "events_own.jsonl"  # sentences written for eventmap (training only)
 SEED = 2027
 BATCH = 50
 # Sentences proposed per split and corpus (the v1 rows are added on top in eval).
@@ -290,6 +291,51 @@ def build(geobench: Path, *, write: bool = True) -> dict[str, list[dict]]:
     return result
 
 
+def own_sentences(path: Path = OWN) -> list[dict]:
+    """The sentences written for eventmap, checked like the corpus labels, with offsets resolved."""
+    if not path.exists():
+        return []
+    known = subtypes()
+    rows, ids = [], set()
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        where = f"{path.name}:{lineno}"
+        if row["id"] in ids:
+            raise ValueError(f"{where}: duplicate id {row['id']!r}")
+        ids.add(row["id"])
+        text = row["text"]
+        events = []
+        for ev in row["events"]:
+            if f"{ev['category']}.{ev['subtype']}" not in known or ev["status"] not in STATUSES:
+                raise ValueError(f"{where}: bad subtype or status in {ev}")
+            t0 = _nth(text, 0, len(text), ev["trigger"], ev.get("trigger_n", 1))
+            place = None
+            if ev.get("place"):
+                p0 = _nth(text, 0, len(text), ev["place"], ev.get("place_n", 1))
+                if ev.get("lat") is None or ev.get("lon") is None:
+                    raise ValueError(f"{where}: place {ev['place']!r} needs lat and lon")
+                place = {
+                    "name": ev["place"],
+                    "start": p0,
+                    "end": p0 + len(ev["place"]),
+                    "lat": ev["lat"],
+                    "lon": ev["lon"],
+                }
+            events.append(
+                {
+                    "category": ev["category"],
+                    "subtype": ev["subtype"],
+                    "status": ev["status"],
+                    "trigger": {"text": ev["trigger"], "start": t0, "end": t0 + len(ev["trigger"])},
+                    "place": place,
+                }
+            )
+        rows.append({"id": row["id"], "text": text, "events": events})
+    return rows
+
+
 def stats() -> None:
     for split, path in OUT.items():
         if not path.exists():
@@ -330,6 +376,7 @@ def main(argv: list[str] | None = None) -> None:
         propose(args.geobench, args.split, args.batch)
     elif args.command in ("check", "build"):
         result = build(args.geobench, write=args.command == "build")
+        result["own"] = own_sentences()
         print(", ".join(f"{k}: {len(v)} sentences" for k, v in result.items()))
     else:
         stats()
