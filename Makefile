@@ -8,7 +8,7 @@ GAZETTEER_INPUTS := $(wildcard geodata/gazetteer/data/*.tsv geodata/gazetteer/da
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 STORE ?= eventmap-store
 
-.PHONY: install data vendor run test bench lint format chromium screenshot clean
+.PHONY: install data vendor run test bench train lint format chromium screenshot clean
 
 $(STAMP): pyproject.toml
 	@# Create the virtual environment and install eventmap with its dev tools.
@@ -50,6 +50,14 @@ bench: data vendor chromium
 	$(BIN)/python bench/eval_events.py
 	$(BIN)/python bench/bench_export.py
 	$(BIN)/python bench/bench_dashboard.py
+
+GEOBENCH ?= ../shared/geobench
+
+train: data
+	@# Rebuild the event classifier's weights (geodata/lang/en/event_model.json) from the hand labels in
+	@# bench/data (train split + our own sentences); the corpus text comes from $(GEOBENCH), never the repo.
+	$(BIN)/python bench/data/events_v2.py training-set --geobench $(GEOBENCH) -o build/events_train.jsonl
+	$(BIN)/eventmap train build/events_train.jsonl
 
 screenshot: data vendor chromium
 	@# The README's picture: the demo corpus exported as a static map, rendered in Chromium.

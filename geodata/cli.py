@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from geodata.config import Settings, load_settings
+from geodata.config import EVENT_CLASSIFIERS, Settings, load_settings
 from geodata.errors import GeodataError
 
 __all__ = ["event_filter_options", "main"]
@@ -496,22 +496,54 @@ def events(
     "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output JSON Lines."
 )
 @click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 16))
+@click.option("--classifier", type=click.Choice(EVENT_CLASSIFIERS), help="Event classifier (default: the setting).")
+@click.option("--all-statuses", is_flag=True, help="Also denied, hypothetical, commentary and background events.")
 @click.pass_context
-def extract(ctx: click.Context, jsonl: Path, output: Path, processes: int) -> None:
-    """Event extraction benchmark I/O: events of each text, most confident first (DESIGN.md format)."""
+def extract(
+    ctx: click.Context, jsonl: Path, output: Path, processes: int, classifier: str | None, all_statuses: bool
+) -> None:
+    """Event extraction benchmark I/O: events of each text, most confident first (DESIGN.md format).
+
+    One entry per event and place where it happened; only reported and planned events (what maps
+    draw) unless --all-statuses.
+    """
     from geodata.evaluation import read_jsonl, run_extract
 
-    settings = _settings(ctx)
+    settings = _settings(ctx, **({"classifier": classifier} if classifier else {}))
     try:
         ensure_gazetteer(settings)
         documents = read_jsonl(jsonl)
-        outputs, speed = run_extract(documents, settings=settings, n_process=processes)
+        outputs, speed = run_extract(documents, settings=settings, n_process=processes, all_statuses=all_statuses)
     except GeodataError as err:
         _fail(str(err), 2)
     with output.open("w", encoding="utf-8") as fh:
         for record in outputs:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     click.echo(f"{len(outputs)} documents → {output} ({speed['docs_per_s']:.1f} docs/s)", err=True)
+
+
+@main.command()
+@click.argument("training", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Weights file (default: the language's)."
+)
+@click.pass_context
+def train(ctx: click.Context, training: Path, output: Path | None) -> None:
+    """Train the event classifier on labelled sentences (make train builds TRAINING from bench/data)."""
+    from geodata.nlp.classify.train import train_classifier
+
+    settings = _settings(ctx)
+    try:
+        report = train_classifier(training, output, settings=settings)
+    except GeodataError as err:
+        _fail(str(err), 2)
+    cv = report["cross_validation"]
+    click.echo(
+        f"{report['examples']} trigger candidates from {report['sentences']} sentences "
+        f"({report['gold_events_with_a_candidate']} of {report['gold_events']} labelled events have a candidate); "
+        f"C={report['C']}, threshold {report['threshold']}; cross-validated category F1 {cv['category_f1']:.3f}, "
+        f"subtype F1 {cv['subtype_f1']:.3f}; {report['weights']} weights → {report['weights_file']}"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

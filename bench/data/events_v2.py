@@ -16,6 +16,7 @@ shown, never a label.
     python bench/data/events_v2.py propose --split eval --batch 3  # print batch 3 to label
     python bench/data/events_v2.py check                         # check every label file
     python bench/data/events_v2.py build                         # check labels, write the sets
+    python bench/data/events_v2.py training-set -o build/events_train.jsonl  # for `eventmap train`
     python bench/data/events_v2.py stats                         # counts per split
 
 Labels live in ``labels_v2/<split>-<batch>.jsonl``, one line per proposed sentence, written by
@@ -336,6 +337,44 @@ def own_sentences(path: Path = OWN) -> list[dict]:
     return rows
 
 
+def training_set(geobench: Path, out: Path) -> int:
+    """Write the classifier's training sentences (train split + own sentences) with their text.
+
+    The file holds corpus text, so it goes to a build folder, never into the repository.
+    """
+    docs = documents(geobench)
+    build(geobench, write=True)
+    rows = []
+    for r in (json.loads(line) for line in OUT["train"].read_text(encoding="utf-8").splitlines() if line.strip()):
+        text = docs[(r["corpus"], r["doc_id"])]["text"][r["start"] : r["end"]]
+        events = [
+            {
+                "subtype": f"{e['category']}.{e['subtype']}",
+                "status": e["status"],
+                "trigger_start": e["trigger"]["start"] - r["start"],
+                "trigger_end": e["trigger"]["end"] - r["start"],
+            }
+            for e in r["events"]
+        ]
+        rows.append({"id": f"{r['corpus']}:{r['doc_id']}:{r['start']}", "group": f"{r['corpus']}:{r['doc_id']}", "text": text, "events": events})
+    for r in own_sentences():
+        events = [
+            {
+                "subtype": f"{e['category']}.{e['subtype']}",
+                "status": e["status"],
+                "trigger_start": e["trigger"]["start"],
+                "trigger_end": e["trigger"]["end"],
+            }
+            for e in r["events"]
+        ]
+        rows.append({"id": r["id"], "group": r["id"], "text": r["text"], "events": events})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return len(rows)
+
+
 def stats() -> None:
     for split, path in OUT.items():
         if not path.exists():
@@ -357,10 +396,11 @@ def stats() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["split", "propose", "check", "build", "stats"])
+    parser.add_argument("command", choices=["split", "propose", "check", "build", "training-set", "stats"])
     parser.add_argument("--split", choices=["eval", "train"], default="eval")
     parser.add_argument("--batch", type=int, default=0)
     parser.add_argument("--geobench", type=Path, default=DEFAULT_GEOBENCH)
+    parser.add_argument("-o", "--out", type=Path, default=HERE.parents[1] / "build" / "events_train.jsonl")
     args = parser.parse_args(argv)
     if args.command == "split":
         v1_docs = {(r["corpus"], r["doc_id"]) for r in v1_rows()}
@@ -378,6 +418,8 @@ def main(argv: list[str] | None = None) -> None:
         result = build(args.geobench, write=args.command == "build")
         result["own"] = own_sentences()
         print(", ".join(f"{k}: {len(v)} sentences" for k, v in result.items()))
+    elif args.command == "training-set":
+        print(f"{training_set(args.geobench, args.out)} training sentences → {args.out}")
     else:
         stats()
 

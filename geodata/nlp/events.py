@@ -1,405 +1,685 @@
-"""Events: what happened where and when, sentence by sentence.
+"""Events: what happened where and when — event mentions from the parse, one per trigger.
 
-For every sentence of an article a classifier proposes events (category, subtype, triggers,
-confidence); the default :class:`LexiconClassifier` reads its trigger lexicon from
-``taxonomy.toml``. Any object with the same ``detect(sentence)`` method can replace it (see
-:class:`EventClassifier` and :data:`CLASSIFIERS`). Each event then gets:
+For every parsed sentence of an article (see :class:`~geodata.nlp.pipeline.WindowedAnnotator`):
 
-* places, each with a role: ``event`` where it happened ("in Manta", "to Nariño/Putumayo",
-  "the bombing of Caracas", "the Miami summit"), ``actor`` ("US forces", "Quito decreed",
-  "US Southern Command") or ``mentioned``; an event with no place of its own falls back to the
-  article's focus place with ``place_role = "focus"``;
-* a date resolved against the publication date (:mod:`geodata.nlp.dates`), else the publication date
-  with ``date_precision = "publication"``;
-* figures (:mod:`geodata.nlp.figures`) and actors (organisations, people and national forces).
+1. **Triggers** — the lexicon's words and phrases, matched on lemmas and parts of speech
+   (:mod:`geodata.nlp.triggers`); a sentence can hold several events.
+2. **Classification** — the classifier of the ``classifier`` setting decides what each trigger
+   is (:mod:`geodata.nlp.classify`); triggers of one event linked in the parse ("drone strikes
+   killed five", "raids hitting coastal zones") become one mention.
+3. **Arguments** — places with their roles, agent and target, figures and the date hanging from
+   the trigger (:mod:`geodata.nlp.arguments`).
+4. **Factuality** — reported, planned, denied, hypothetical, commentary or background
+   (:mod:`geodata.nlp.factuality`).
 
-The result is one row per (event, place) with the columns of :mod:`geodata.model`.
+Mentions of one event across the article — the same subtype at the same place and date, or a
+definite back-reference with no place or date of its own ("the raids", "the operations") — become
+one :class:`Event` with every evidence sentence. An event with no place of its own is placed at
+the most precise level the text supports: the admin unit or country named next to a place the
+gazetteer does not know, the country of a government acting ("Quito decreed"), else the article's
+focus — with that precision, never a fake pin.
 
->>> from geodata.nlp.events import LexiconClassifier, SentenceView
->>> detections = LexiconClassifier().detect(SentenceView.from_text("Quito decreed a curfew in four provinces."))
->>> [(d.category, d.subtype) for d in detections]
-[('political', 'decree')]
+:func:`event_rows` turns a document's events into rows of the events table (one per event and
+place, the columns of :mod:`geodata.model`).
+
+>>> import geodata.nlp
+>>> nlp = geodata.nlp.build_nlp()  # doctest: +SKIP
+>>> [(e.subtype, e.status) for e in nlp("Drones struck a convoy near Kherson on Tuesday.")._.events]  # doctest: +SKIP
+[('military.strike', 'reported')]
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import re
-import tomllib
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from geodata.gazetteer import geo_precision
-from geodata.nlp.dates import find_dates, nearest_date
+from geodata.gazetteer import geo_precision, open_gazetteer
+from geodata.lang import load_language
+from geodata.model import SUBTYPES, Status
+from geodata.nlp.arguments import EventPlace, attach_places, clause_of, date_for, figures_for, participants
+from geodata.nlp.classify import make_classifier
+from geodata.nlp.dates import find_dates
+from geodata.nlp.factuality import event_status
 from geodata.nlp.figures import fatalities, find_figures
+from geodata.nlp.triggers import ParsedSentence, TriggerFinder, TriggerMention
 
 if TYPE_CHECKING:
+    from spacy.language import Language
     from spacy.tokens import Doc
 
     from geodata.articles import Article
     from geodata.gazetteer import PlaceRecord
+    from geodata.nlp.dates import DateMention
+    from geodata.nlp.figures import Figure
     from geodata.nlp.resolve import Resolution
 
-__all__ = [
-    "CLASSIFIERS",
-    "Detection",
-    "EventClassifier",
-    "LexiconClassifier",
-    "SentenceView",
-    "Taxonomy",
-    "extract_events",
-    "focus_place",
-    "load_taxonomy",
-    "trigger_anchor_words",
-]
+__all__ = ["Event", "EventExtractor", "EventMention", "dateline_place", "event_rows", "focus_place"]
 
-TAXONOMY_PATH = Path(__file__).parents[1] / "lang" / "en" / "taxonomy.toml"
-MIN_CONFIDENCE = 0.45
-_TOKEN = re.compile(r"[\w$€£%]+(?:['’.][\w]+)*|[^\w\s-]")
-ACTOR_NOUNS = {
-    "forces",
-    "force",
-    "army",
-    "armies",
-    "troops",
-    "military",
-    "navy",
-    "marines",
-    "government",
-    "governments",
-    "authorities",
-    "officials",
-    "police",
-    "ministry",
-    "president",
-    "administration",
-    "coast",
-    "guard",
-    "parliament",
-    "congress",
-    "court",
-    "embassy",
-    "regime",
-    "leaders",
-    "leader",
-    "soldiers",
-    "commandos",
-    "officers",
-    "diplomats",
-    "negotiators",
-    "prosecutors",
-    "central",
-    "bank",
-    "treasury",
-    "command",
-    "air",
-    "special",
-    "security",
-    "defence",
-    "defense",
-    "foreign",
-    "interior",
-    "state",
-    "national",
-    "armed",
+# Links between two triggers of one event in a sentence: "drone strikes killed five" (nsubj),
+# "launched raids" (dobj), "raids hitting coastal zones" (acl), "bombing … to abduct" (advcl).
+_SAME_EVENT_DEPS = {"nsubj", "nsubjpass", "dobj", "acl", "advcl", "xcomp", "relcl", "compound", "amod", "appos", "attr"}
+# Nouns that refer back to an event already told ("the operations", "the attack").
+_GENERIC_NOUNS = {"operation", "attack", "offensive", "campaign", "raid", "strike", "incident", "violence", "fighting"}
+_DEFINITE = {"the", "this", "these", "that", "those", "such"}
+# Kinds of place whose people acting locate the event there ("Oklahoma lawmakers voted").
+_LOCAL_KINDS = {"city", "admin1", "admin2", "island"}
+# Subtypes that a government does for its whole country: a capital acting places them at the country.
+_NATIONAL_SUBTYPES = {
+    "political.decree",
+    "political.legislation",
+    "political.election",
+    "political.leadership",
+    "political.diplomacy",
+    "political.agreement",
+    "economic.sanctions",
+    "economic.trade",
+    "economic.budget",
 }
-EVENT_PREPOSITIONS = {
-    "in",
-    "at",
-    "near",
-    "across",
-    "to",
-    "into",
-    "off",
-    "outside",
-    "inside",
-    "around",
-    "throughout",
-    "within",
-    "over",
-    "along",
-    "between",
-    "onto",
-    "toward",
-    "towards",
-    "through",
-    "beyond",
-    "from",
-}
-TARGET_PREPOSITIONS = {"of", "on", "against", "upon"}
 
 
-# ---------------------------------------------------------------------------- taxonomy
-@dataclass(frozen=True)
-class Trigger:
-    """One lexicon entry of ``taxonomy.toml``."""
+@dataclass
+class EventMention:
+    """One event as one sentence tells it."""
 
-    category: str
+    sentence: ParsedSentence
+    triggers: list[TriggerMention]  # the first is the main trigger
     subtype: str
-    words: tuple[str, ...]
-    phrases: tuple[tuple[str, ...], ...]
-    weight: float
-    requires: tuple[str, ...]
-    vetoes: tuple[str, ...]
-    boosts: tuple[str, ...]
+    confidence: float
+    status: str
+    status_cue: str
+    places: list[EventPlace]  # where (role event), from this sentence
+    other_places: list[EventPlace]  # actor and mentioned places of this sentence
+    unknown_places: list[tuple[str, int, int]]  # place words the gazetteer does not know, hanging from it
+    agent: str | None
+    target: str | None
+    actors: list[str]
+    figures: list[Figure]
+    date: DateMention | None
+    scene: list[EventPlace] = field(default_factory=list)
+
+    @property
+    def trigger(self) -> TriggerMention:
+        """The main trigger."""
+        return self.triggers[0]
+
+    @property
+    def category(self) -> str:
+        """``military``, ``political`` or ``economic``."""
+        return self.subtype.split(".", 1)[0]
+
+    @property
+    def trigger_start(self) -> int:
+        """Document offset of the main trigger."""
+        return self.sentence.doc_char(self.trigger.head.doc[self.trigger.start])
+
+    @property
+    def is_back_reference(self) -> bool:
+        """A definite noun with no place of its own: "the raids", "these operations"."""
+        head = self.trigger.head
+        definite = any(c.dep_ in ("det", "poss") and c.lower_ in _DEFINITE for c in head.children)
+        return head.pos_ == "NOUN" and definite and not self.places
 
 
-@dataclass(frozen=True)
-class Taxonomy:
-    """Categories, subtypes with labels, triggers and commentary cues."""
+@dataclass
+class Event:
+    """One event of an article, with every sentence that tells it (``mentions``, the first is the main)."""
 
-    categories: dict[str, str]
-    subtypes: dict[str, str]  # "military.strike" -> label
-    triggers: tuple[Trigger, ...]
-    hedges: frozenset[str]
-    negations: frozenset[str]
-    future: frozenset[str]
+    event_id: str
+    mentions: list[EventMention]
+    places: list[EventPlace] = field(default_factory=list)
+
+    @property
+    def main(self) -> EventMention:
+        """The first, most complete mention."""
+        return self.mentions[0]
+
+    @property
+    def subtype(self) -> str:
+        """``military.strike`` etc."""
+        return self.main.subtype
+
+    @property
+    def category(self) -> str:
+        """``military``, ``political`` or ``economic``."""
+        return self.main.category
+
+    @property
+    def status(self) -> str:
+        """The most factual status among the mentions (a later report makes a plan reported)."""
+        order = [s.value for s in Status]
+        return min((m.status for m in self.mentions), key=order.index)
+
+    @property
+    def confidence(self) -> float:
+        """The classifier's highest confidence over the mentions."""
+        return max(m.confidence for m in self.mentions)
+
+    @property
+    def date(self) -> DateMention | None:
+        """The first explicit date among the mentions."""
+        return next((m.date for m in self.mentions if m.date is not None), None)
+
+    @property
+    def place_names(self) -> list[str]:
+        """Names of the places where it happened (roles event and focus)."""
+        return [p.place.name for p in self.places]
+
+    @property
+    def fatalities(self) -> int | None:
+        """The highest death toll any mention gives (military events only)."""
+        if self.category != "military":
+            return None
+        tolls = [fatalities(m.figures) for m in self.mentions]
+        return max((t for t in tolls if t is not None), default=None)
 
 
-def load_taxonomy(path: str | Path = TAXONOMY_PATH) -> Taxonomy:
-    """Read and check ``taxonomy.toml`` (an unknown subtype in a trigger is an error)."""
-    from geodata.errors import ConfigurationError
+class EventExtractor:
+    """spaCy component ``eventmap_events``: set ``doc._.events`` (see the module docstring).
 
-    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    subtypes = data["subtypes"]
-    triggers = []
-    for entry in data["trigger"]:
-        if entry["subtype"] not in subtypes:
-            raise ConfigurationError(f"{path}: trigger for unknown subtype {entry['subtype']!r}")
-        category, subtype = entry["subtype"].split(".")
-        triggers.append(
-            Trigger(
-                category,
-                subtype,
-                tuple(entry.get("words", ())),
-                tuple(tuple(_tokens(p)) for p in entry.get("phrases", ())),
-                float(entry.get("weight", 0.5)),
-                tuple(entry.get("requires", ())),
-                tuple(entry.get("vetoes", ())),
-                tuple(entry.get("boosts", ())),
+    Parameters
+    ----------
+    nlp
+        The pipeline (its vocabulary builds the trigger matcher).
+    classifier
+        ``model`` (trained) or ``lexicon`` (rules), see :mod:`geodata.nlp.classify`.
+    gazetteer_path
+        The gazetteer (for countries and the article's focus place).
+    language
+        The folder of ``geodata/lang`` with the words of the language.
+    """
+
+    def __init__(
+        self,
+        nlp: Language,
+        *,
+        classifier: str = "lexicon",
+        gazetteer_path: str | Path | None = None,
+        language: str = "en",
+    ) -> None:
+        self.language = load_language(language)
+        self.finder = TriggerFinder(nlp.vocab, self.language)
+        self.classifier = make_classifier(classifier, self.language)
+        self.gazetteer = open_gazetteer(gazetteer_path)
+        self.cues = {**self.language.places, **self.language.actors}
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Find the events of one document."""
+        doc._.events = self.extract(doc)
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], *, batch_size: int = 64) -> Iterator[Doc]:
+        """Find the events of many documents."""
+        for doc in docs:
+            yield self(doc)
+
+    def _sentences(self, doc: Doc) -> list[ParsedSentence]:
+        if doc._.parsed_sentences is not None:
+            return doc._.parsed_sentences
+        if not doc.has_annotation("DEP"):
+            raise ValueError("eventmap_events needs parsed sentences: add it after a parser or eventmap_annotator")
+        return [
+            ParsedSentence(s, 0, s.start_char, s.end_char)
+            for s in doc.sents
+            if self.finder.may_contain(t.lower_ for t in s)
+        ]
+
+    def extract(self, doc: Doc) -> list[Event]:
+        """The events of one annotated and geoparsed document."""
+        article: Article | None = doc._.article
+        published = article.published if article is not None else None
+        title = (article.title or "").strip() if article is not None else ""
+        places = [r for r in (doc._.places or []) if r.mention.kind != "demonym"]
+        focus = focus_place(doc._.places or [], self.gazetteer)
+        dateline = dateline_place(doc, places, self.gazetteer)
+        if dateline is not None and (
+            focus is None or (focus.kind == "country" and focus.country_code == dateline.country_code)
+        ):
+            focus = dateline  # local news: the dateline is nearer than the country
+        mentions: list[EventMention] = []
+        for sentence in self._sentences(doc):
+            if title and sentence.text.strip() == title:
+                continue  # the headline; the body tells the same events with their dates
+            mentions.extend(self._sentence_events(doc, sentence, places, published))
+        events = _merge_mentions(mentions)
+        doc_id = article.doc_id if article is not None else hashlib.sha1(doc.text.encode()).hexdigest()[:16]
+        for event in events:
+            event.places = self._where(event, doc, places, focus)
+            main = event.main
+            event.event_id = hashlib.sha1(
+                f"{doc_id}:{main.sentence.start_char}:{main.subtype}:{main.trigger_start}".encode()
+            ).hexdigest()[:16]
+        return events
+
+    def _sentence_events(
+        self, doc: Doc, sentence: ParsedSentence, places: list[Resolution], published: str | None
+    ) -> list[EventMention]:
+        labelled = []
+        for mention in self.finder.find(sentence.tokens):
+            answer = self.classifier.classify(mention, sentence)
+            if answer is not None:
+                labelled.append((mention, *answer))
+        if not labelled:
+            return []
+        groups = _group_in_sentence(labelled)
+        heads = {m.head.i: subtype for members, subtype, _ in groups for m in members}
+        in_sentence = [r for r in places if sentence.start_char <= r.mention.start < sentence.end_char]
+        resolved = [r for r in in_sentence if r.place is not None]
+        attachments = attach_places(sentence, resolved, heads, self.cues)
+        unknown = _unknown_places(doc, sentence, in_sentence)
+        unknown_attached = attach_places(sentence, unknown, heads, self.cues) if unknown else []
+        places_by_token = {t.i: a.resolution for a in attachments for t in a.span}
+        dates = [d for d in find_dates(sentence.text, published) if not _is_target(d.date, published)]
+        figures = find_figures(sentence.text)
+        out = []
+        for members, subtype, confidence in groups:
+            own = {m.head.i for m in members}
+            main = members[0].head
+            chain = {t.i for t in clause_of(main)}
+            where = [_from_attachment(a, sentence) for a in attachments if a.owner in own and a.role == "event"]
+            scene = [
+                _from_attachment(a, sentence, role="event")
+                for a in attachments
+                if a.owner is None and a.scene_verb in chain
+            ] or [
+                _from_attachment(
+                    a, sentence, role="event", reason=f"where '{a.span.text}', the subject of the clause, is"
+                )
+                for a in attachments
+                if a.owner is None and a.subject_of in chain and a.resolution.place.kind in _LOCAL_KINDS
+            ]
+            others = [
+                _from_attachment(a, sentence)
+                for a in attachments
+                if a.role != "event" and (a.owner in own or a.owner is None)
+            ]
+            date = date_for(main, dates, sentence, set(heads), own)
+            when = date.date if date is not None else None
+            status, cue = event_status(
+                main, self.language.factuality, date=when, date_end=date.date_end if date else None, published=published
             )
-        )
-    commentary = data.get("commentary", {})
-    return Taxonomy(
-        {k: v["label"] for k, v in data["categories"].items()},
-        dict(subtypes),
-        tuple(triggers),
-        frozenset(commentary.get("hedges", ())),
-        frozenset(commentary.get("negations", ())),
-        frozenset(commentary.get("future", ())),
+            agent, target, actors = participants(main, places_by_token, self.cues, self._country_name)
+            out.append(
+                EventMention(
+                    sentence,
+                    members,
+                    subtype,
+                    confidence,
+                    status,
+                    cue,
+                    where,
+                    others,
+                    [
+                        (a.resolution.mention.text, a.resolution.mention.start, a.resolution.mention.end)
+                        for a in unknown_attached
+                        if a.owner in own and a.role == "event"
+                    ],
+                    agent,
+                    target,
+                    actors,
+                    figures_for(main, figures, sentence, set(heads), own),
+                    date,
+                    scene,
+                )
+            )
+        return out
+
+    def _country_name(self, code: str) -> str | None:
+        country = self.gazetteer.countries.get(code or "")
+        return country.name if country is not None else None
+
+    def _where(self, event: Event, doc: Doc, places: list[Resolution], focus: PlaceRecord | None) -> list[EventPlace]:
+        """The event's places: its own, else the scene, else the most precise level the text supports."""
+        out: list[EventPlace] = []
+        seen: set[str] = set()
+        for mention in event.mentions:
+            for p in mention.places:
+                if p.place.id not in seen:
+                    seen.add(p.place.id)
+                    out.append(p)
+        if out:
+            return out
+        main = event.main
+        if main.scene:
+            return main.scene[:3]
+        if main.unknown_places:
+            text, start, end = main.unknown_places[0]
+            container = _container(main, places, focus, self.gazetteer)
+            if container is not None:
+                return [
+                    EventPlace(
+                        container,
+                        "event",
+                        f"'{text}' is not in the gazetteer: placed at {container.name} ({container.kind}) named nearby",
+                        None,
+                        start,
+                        end,
+                        text,
+                    )
+                ]
+        if event.subtype in _NATIONAL_SUBTYPES:
+            for p in main.other_places:
+                if p.role == "actor" and (p.place.kind == "country" or p.place.is_capital):
+                    country = self.gazetteer.countries.get(p.place.country_code)
+                    if country is not None:
+                        return [
+                            EventPlace(
+                                country,
+                                "event",
+                                f"'{p.text}' stands for the government of {country.name}, acting for the country",
+                                p.resolution,
+                                p.start,
+                                p.end,
+                                p.text,
+                                3,
+                            )
+                        ]
+        if focus is not None:
+            return [
+                EventPlace(
+                    focus,
+                    "focus",
+                    "no place in the sentence: the article's focus place",
+                    precision=max(2 if focus.kind != "country" else 3, geo_precision(focus.kind)),
+                )
+            ]
+        return []
+
+
+def _from_attachment(
+    attachment: Any, sentence: ParsedSentence, role: str | None = None, reason: str | None = None
+) -> EventPlace:
+    r = attachment.resolution
+    return EventPlace(
+        r.place, role or attachment.role, reason or attachment.reason, r, r.mention.start, r.mention.end, r.mention.text
     )
 
 
-def _tokens(text: str) -> list[str]:
-    return [t.lower() for t in _TOKEN.findall(text)]
+def _unknown_places(doc: Doc, sentence: ParsedSentence, in_sentence: list[Resolution]) -> list[Resolution]:
+    """Place names of the sentence the gazetteer does not know (unresolved mentions, or NER places)."""
+    from geodata.nlp.resolve import Resolution
 
+    out = [r for r in in_sentence if r.place is None and r.mention.kind == "toponym"]
+    covered = [(r.mention.start, r.mention.end) for r in in_sentence]
+    for ent in doc.ents:
+        if ent.label_ not in ("GPE", "LOC", "FAC") or not (sentence.start_char <= ent.start_char < sentence.end_char):
+            continue
+        if any(s < ent.end_char and ent.start_char < e for s, e in covered):
+            continue
+        from geodata.nlp.recognize import Mention
 
-def _word_matches(pattern: str, word: str) -> bool:
-    if pattern.endswith("*"):
-        return word.startswith(pattern[:-1])
-    return word == pattern
-
-
-def _contains(pattern: str, words: list[str], joined: str) -> bool:
-    """Whether ``words`` contain ``pattern`` (a word or a phrase, * = any ending), on word boundaries."""
-    parts = _tokens(pattern.replace("*", "STAR")) if " " in pattern or "-" in pattern else None
-    if parts is None:
-        return any(_word_matches(pattern, w) for w in words)
-    parts = [p.replace("star", "*") for p in parts]
-    n = len(parts)
-    return any(all(_word_matches(parts[k], words[i + k]) for k in range(n)) for i in range(len(words) - n + 1))
-
-
-def trigger_anchor_words(taxonomy: Taxonomy | None = None) -> frozenset[str]:
-    """Exact trigger words (no stems) around which the model should annotate entities."""
-    taxonomy = taxonomy or load_taxonomy()
-    return frozenset(w for t in taxonomy.triggers for w in t.words if not w.endswith("*") and " " not in w)
-
-
-# ---------------------------------------------------------------------------- classifier interface
-@dataclass(frozen=True)
-class SentenceView:
-    """What a classifier sees: the sentence text and its tokens with character offsets."""
-
-    text: str
-    words: tuple[str, ...]  # lower case
-    offsets: tuple[int, ...]  # character offset of each word in ``text``
-    surface: tuple[str, ...]
-
-    @classmethod
-    def from_text(cls, text: str) -> SentenceView:
-        """Tokenise with a simple regular expression (no spaCy needed); hyphens separate words."""
-        matches = list(_TOKEN.finditer(text))
-        return cls(
-            text,
-            tuple(m.group(0).lower() for m in matches),
-            tuple(m.start() for m in matches),
-            tuple(m.group(0) for m in matches),
-        )
-
-    def without_hyphens(self) -> SentenceView:
-        """The same view without hyphen tokens, so "air-defence" matches "air defence"."""
-        keep = [i for i, w in enumerate(self.words) if w not in ("-", "–", "—")]
-        return SentenceView(
-            self.text,
-            tuple(self.words[i] for i in keep),
-            tuple(self.offsets[i] for i in keep),
-            tuple(self.surface[i] for i in keep),
-        )
-
-
-@dataclass(frozen=True)
-class Detection:
-    """An event a classifier found in a sentence."""
-
-    category: str
-    subtype: str
-    confidence: float
-    triggers: tuple[str, ...]
-    start: int  # character offsets of the main trigger in the sentence
-    end: int
-    spans: tuple[tuple[int, int], ...] = ()  # every trigger of this subtype in the sentence
-
-
-class EventClassifier(Protocol):
-    """The interface of event classifiers: any object with ``name`` and ``detect``."""
-
-    name: str
-
-    def detect(self, sentence: SentenceView) -> list[Detection]:
-        """Events of one sentence (empty for commentary or sentences without an event)."""
-        ...
-
-
-class LexiconClassifier:
-    """Trigger lexicon + context rules from ``taxonomy.toml``: transparent and fast.
-
-    Confidence = trigger weight, + 0.1 per boost word (at most 0.2), + 0.05 when the sentence has a
-    number, − 0.2 for a hedge right before the trigger ("could attack", "would deploy"), − 0.35 for
-    a negation near it ("no clashes were reported"); detections under ``MIN_CONFIDENCE`` are dropped.
-    One detection per subtype per sentence (``spans`` lists every trigger of it); two subtypes of
-    one category are both kept only when their triggers are at least four words apart.
-    """
-
-    name = "lexicon"
-
-    def __init__(self, taxonomy: Taxonomy | None = None, *, min_confidence: float = MIN_CONFIDENCE) -> None:
-        self.taxonomy = taxonomy or load_taxonomy()
-        self.min_confidence = min_confidence
-        # word -> triggers, stem -> triggers, first phrase word -> (phrase, trigger)
-        self._exact: dict[str, list[int]] = {}
-        self._stems: dict[str, list[int]] = {}
-        self._phrases: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-        for index, trigger in enumerate(self.taxonomy.triggers):
-            for word in trigger.words:
-                if word.endswith("*"):
-                    self._stems.setdefault(word[:-1], []).append(index)
-                elif " " in word:
-                    self._phrases.setdefault(word.split(" ")[0], []).append((tuple(word.split(" ")), index))
-                else:
-                    self._exact.setdefault(word, []).append(index)
-            for phrase in trigger.phrases:
-                self._phrases.setdefault(phrase[0], []).append((phrase, index))
-        self._stem_lengths = sorted({len(stem) for stem in self._stems})
-
-    def _candidates(self, words: list[str], surface: tuple[str, ...]) -> list[tuple[int, int, int]]:
-        """(trigger index, start word, end word) of every lexicon match."""
-        out = []
-        for i, word in enumerate(words):
-            # Capitalised "March"/"May" mid-sentence are months, not marches.
-            if word in ("march", "may") and i > 0 and surface[i][:1].isupper():
-                continue
-            hits = set(self._exact.get(word, ()))
-            for length in self._stem_lengths:
-                if length > len(word):
-                    break
-                hits.update(self._stems.get(word[:length], ()))
-            out.extend((t, i, i + 1) for t in hits)
-            for phrase, t in self._phrases.get(word, ()):
-                if tuple(words[i : i + len(phrase)]) == phrase:
-                    out.append((t, i, i + len(phrase)))
-        return out
-
-    def detect(self, sentence: SentenceView) -> list[Detection]:
-        """Events of one sentence, most confident first."""
-        sentence = sentence.without_hyphens()
-        words = list(sentence.words)
-        if not words:
-            return []
-        matches = self._candidates(words, sentence.surface)
-        if not matches:
-            return []
-        joined = " ".join(words)
-        has_number = any(ch.isdigit() for ch in sentence.text)
-        found: dict[str, tuple[float, int, int, Trigger]] = {}
-        spans: dict[str, list[tuple[int, int]]] = {}
-        for t, i, j in matches:
-            trigger = self.taxonomy.triggers[t]
-            window = words[max(0, i - 6) : j + 6]
-            window_text = " ".join(window)
-            if any(_contains(v, window, window_text) for v in trigger.vetoes):
-                continue
-            outside = words[:i] + words[j:]
-            if trigger.requires and not any(_contains(r, outside, " ".join(outside)) for r in trigger.requires):
-                continue
-            confidence = trigger.weight + min(0.2, 0.1 * sum(1 for b in trigger.boosts if _contains(b, words, joined)))
-            if has_number:
-                confidence += 0.05
-            if any(w in self.taxonomy.hedges for w in words[max(0, i - 3) : i]):
-                confidence -= 0.2
-            near = words[max(0, i - 4) : j + 2]
-            if any(n in self.taxonomy.negations for n in near):
-                confidence -= 0.35
-            key = f"{trigger.category}.{trigger.subtype}"
-            if confidence >= self.min_confidence:
-                spans.setdefault(key, []).append(
-                    (sentence.offsets[i], sentence.offsets[j - 1] + len(sentence.surface[j - 1]))
-                )
-            if key not in found or confidence > found[key][0]:
-                found[key] = (confidence, i, j, trigger)
-        detections: list[Detection] = []
-        for key, (confidence, i, j, trigger) in sorted(found.items(), key=lambda kv: -kv[1][0]):
-            if confidence < self.min_confidence:
-                continue
-            if any(d.category == trigger.category and abs(_word_index(sentence, d.start) - i) < 4 for d in detections):
-                continue
-            start = sentence.offsets[i]
-            end = sentence.offsets[j - 1] + len(sentence.surface[j - 1])
-            detections.append(
-                Detection(
-                    trigger.category,
-                    trigger.subtype,
-                    round(min(0.99, confidence), 2),
-                    tuple(dict.fromkeys(words[i:j])),
-                    start,
-                    end,
-                    tuple(sorted(set(spans.get(key, [(start, end)])))),
-                )
+        out.append(
+            Resolution(
+                Mention(ent.start_char, ent.end_char, ent.text, ent.label_, "toponym"),
+                None,
+                None,
+                None,
+                [],
+                "no gazetteer entry",
             )
-        return detections
+        )
+    return out
 
 
-def _word_index(sentence: SentenceView, char: int) -> int:
-    for i, offset in enumerate(sentence.offsets):
-        if offset >= char:
-            return i
-    return len(sentence.offsets)
+def _container(
+    mention: EventMention, places: list[Resolution], focus: PlaceRecord | None, gazetteer: Any
+) -> PlaceRecord | None:
+    """The admin unit or country named in the sentence (or else the focus's country) around an unknown place."""
+    sentence = mention.sentence
+    nearby = [
+        r.place
+        for r in places
+        if r.place is not None
+        and sentence.start_char <= r.mention.start < sentence.end_char
+        and r.place.kind in ("admin1", "admin2", "country", "island")
+    ]
+    if nearby:
+        return min(nearby, key=lambda p: geo_precision(p.kind))
+    if focus is not None:
+        return gazetteer.countries.get(focus.country_code) or focus
+    return None
 
 
-#: Classifiers by settings name; a better one plugs in here with the same interface.
-CLASSIFIERS: dict[str, type] = {"lexicon": LexiconClassifier}
+def _group_in_sentence(
+    labelled: list[tuple[TriggerMention, str, float]],
+) -> list[tuple[list[TriggerMention], str, float]]:
+    """Triggers of one event, linked in the parse and of one category, become one group."""
+    by_head = {m.head.i: (m, subtype, conf) for m, subtype, conf in labelled}
+    parent = {i: i for i in by_head}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, (m, subtype, _) in by_head.items():
+        h = m.head
+        if h.dep_ in _SAME_EVENT_DEPS and h.head.i in by_head and h.head.i != i:
+            other = by_head[h.head.i]
+            if other[1].split(".")[0] == subtype.split(".")[0]:
+                parent[find(i)] = find(h.head.i)
+    groups: dict[int, list[int]] = {}
+    for i in sorted(by_head):
+        groups.setdefault(find(i), []).append(i)
+    out = []
+    for members in groups.values():
+        best = max(members, key=lambda i: (by_head[i][2], -i))
+        ordered = [best] + [i for i in members if i != best]
+        out.append(([by_head[i][0] for i in ordered], by_head[best][1], by_head[best][2]))
+    out.sort(key=lambda g: g[0][0].head.i)
+    return out
 
 
-# ---------------------------------------------------------------------------- places and roles
-@dataclass
-class _PlaceInSentence:
-    resolution: Resolution
-    role: str
-    start: int  # document offsets
-    end: int
+def _same_event(event: Event, mention: EventMention) -> bool:
+    main = event.main
+    if main.category != mention.category:
+        return False
+    when = event.date
+    compatible = when is None or mention.date is None or when.date == mention.date.date
+    if (
+        mention.is_back_reference
+        and compatible
+        and (main.subtype == mention.subtype or mention.trigger.lemma in _GENERIC_NOUNS)
+    ):
+        return True
+    if main.subtype != mention.subtype:
+        return False
+    where = {p.place.id for m in event.mentions for p in m.places}
+    if not where or not ({p.place.id for p in mention.places} & where):
+        return False
+    if not compatible:
+        return False
+    reported = {Status.REPORTED.value, Status.PLANNED.value}
+    return (main.status in reported) == (mention.status in reported)
+
+
+def _merge_mentions(mentions: list[EventMention]) -> list[Event]:
+    """Mentions of one event across the article become one :class:`Event` (see the module docstring)."""
+    events: list[Event] = []
+    for mention in mentions:
+        target = next((e for e in reversed(events) if _same_event(e, mention)), None)
+        if target is None:
+            events.append(Event("", [mention]))
+        else:
+            target.mentions.append(mention)
+    return events
+
+
+def _is_target(date: str, published: str | None) -> bool:
+    """A year well after publication is a plan's target ("by 2030"), not when something happened."""
+    if not published:
+        return False
+    try:
+        return int(date[:4]) > int(published[:4]) + 1
+    except ValueError:
+        return False
+
+
+# ---------------------------------------------------------------------------- rows
+def event_rows(doc: Doc) -> list[dict[str, Any]]:
+    """Rows of the events table (one per event and place) for a processed document.
+
+    Each row has the columns of :data:`geodata.model.EVENT_COLUMNS` plus the store's extra columns
+    (:data:`geodata.model.STORE_EXTRA_COLUMNS`).
+    """
+    article = doc._.article
+    rows = []
+    for event in doc._.events or []:
+        base = _base_row(event, article)
+        seen: set[tuple[str, str]] = set()
+        extra = [p for p in event.main.other_places if p.place.id not in {q.place.id for q in event.places}]
+        for p in event.places + extra:
+            key = (p.place.id, p.role)
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append(_with_place(base, p))
+        if not event.places:
+            rows.append(_unplaced(base))  # kept in the table, with no geometry: never a fake pin
+    return rows
+
+
+def _unplaced(base: dict[str, Any]) -> dict[str, Any]:
+    row = dict(base)
+    row.update(
+        dict.fromkeys(
+            (
+                "place_text",
+                "place_start",
+                "place_end",
+                "place_name",
+                "place_id",
+                "place_kind",
+                "country_code",
+                "admin1",
+                "geo_precision",
+                "place_score",
+                "lat",
+                "lon",
+            ),
+        )
+    )
+    row.update(
+        {
+            "place_role": "unknown",
+            "place_candidates": [],
+            "place_reason": "neither the sentence nor the article names a place",
+            "sources": [base["source"]] if base["source"] else [],
+            "doc_ids": [base["doc_id"]] if base["doc_id"] else [],
+        }
+    )
+    return row
+
+
+def _base_row(event: Event, article: Article | None) -> dict[str, Any]:
+    main = event.main
+    date = event.date
+    published = article.published if article is not None else None
+    if date is not None:
+        when = {"date": date.date, "date_end": date.date_end, "date_text": date.text, "date_precision": date.precision}
+    else:
+        when = {
+            "date": published,
+            "date_end": None,
+            "date_text": None,
+            "date_precision": "publication" if published else None,
+        }
+    subtype = SUBTYPES[event.subtype]
+    acled, cameo = subtype.codes(main.trigger.lemma)
+    source = None
+    if article is not None:
+        source = article.source or (Path(article.path).name if article.path else None)
+    evidence = list(dict.fromkeys(m.sentence.text for m in event.mentions))
+    return {
+        "event_id": event.event_id,
+        "doc_id": article.doc_id if article is not None else None,
+        "title": article.title if article is not None else None,
+        "source": source,
+        "published": published,
+        "category": event.category,
+        "subtype": subtype.short,
+        "status": event.status,
+        "acled_sub_event_type": acled,
+        "cameo_code": cameo,
+        "triggers": list(dict.fromkeys(t.text for m in event.mentions for t in m.triggers)),
+        "confidence": event.confidence,
+        "sentence": main.sentence.text,
+        "sentence_start": main.sentence.start_char,
+        "sentence_end": main.sentence.end_char,
+        **when,
+        "actors": list(dict.fromkeys(a for m in event.mentions for a in m.actors))[:8],
+        "agent": next((m.agent for m in event.mentions if m.agent), None),
+        "target": next((m.target for m in event.mentions if m.target), None),
+        "fatalities": event.fatalities,
+        "figures": [f.as_dict() for f in main.figures],
+        "evidence": evidence,
+        "n_sources": 1,
+    }
+
+
+def _with_place(base: dict[str, Any], p: EventPlace) -> dict[str, Any]:
+    row = dict(base)
+    r = p.resolution
+    alternatives = []
+    if r is not None:
+        alternatives = [
+            {"place_id": q.id, "name": q.name, "kind": q.kind, "country_code": q.country_code, "score": round(s, 2)}
+            for q, s in r.alternatives[:3]
+        ]
+    row.update(
+        {
+            "place_text": p.text,
+            "place_start": p.start,
+            "place_end": p.end,
+            "place_name": p.place.name,
+            "place_id": p.place.id,
+            "place_kind": p.place.kind,
+            "country_code": p.place.country_code or None,
+            "admin1": p.place.admin1_name or None,
+            "geo_precision": p.precision or geo_precision(p.place.kind),
+            "place_role": p.role,
+            "place_score": r.score if r is not None else None,
+            "place_candidates": alternatives,
+            "place_reason": p.reason,
+            "sources": [base["source"]] if base["source"] else [],
+            "doc_ids": [base["doc_id"]] if base["doc_id"] else [],
+            "lat": p.place.lat,
+            "lon": p.place.lon,
+        }
+    )
+    return row
+
+
+# ---------------------------------------------------------------------------- focus
+_DATELINE = re.compile(
+    r"(?P<name>[A-Z][A-Z.'’\- ]{1,40}?|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2})(?:/[A-Z][A-Za-z.'\- ]+)?"
+    r"(?:,\s*[A-Z][A-Za-z. ]{1,30}?)?\s*(?:\([A-Za-z ]+\))?\s*(?:--|—|–|-|:)\s"
+)
+
+
+def dateline_place(doc: Doc, places: list[Resolution], gazetteer: Any) -> PlaceRecord | None:
+    """The place of a dateline ("SAN FRANCISCO — …", "ISLAMABAD, Pakistan —") at the start of the first sentences.
+
+    A dateline says where the article was filed, which for local news is where its events are.
+    """
+    for sentence in list(doc.sents)[:3]:
+        match = _DATELINE.match(sentence.text)
+        if match is None:
+            continue
+        start = sentence.start_char
+        end = start + match.end("name")
+        for r in places:
+            if r.place is not None and start <= r.mention.start < end and r.place.kind in ("city", "admin1", "admin2"):
+                return r.place
+        name = match.group("name").strip().title()
+        hits = gazetteer.lookup(name, limit=1) if len(name) > 2 else []
+        if hits and hits[0].place.kind in ("city", "admin1", "admin2") and hits[0].primary:
+            return hits[0].place
+    return None
 
 
 def focus_place(places: list[Resolution], gazetteer: Any = None) -> PlaceRecord | None:
@@ -443,366 +723,3 @@ def focus_place(places: list[Resolution], gazetteer: Any = None) -> PlaceRecord 
             if v >= 2 and v >= best / 2 and records[pid].kind in ("city", "admin1", "admin2"):
                 return records[pid]
     return place
-
-
-def _role(
-    doc_text: str,
-    sentence_start: int,
-    r: Resolution,
-    triggers: list[tuple[int, int]],
-    tokens: list[tuple[str, int, int, str]],
-) -> str:
-    """Decide the role of one place in a sentence (see the module docstring)."""
-    m = r.mention
-    if m.kind == "embedded":
-        return "actor"
-    # Skip determiners, adjectives and numbers: "across the Eastern Pacific", "in the biodiversity-rich Galápagos".
-    before = [
-        t
-        for t in tokens
-        if t[2] <= m.start
-        and not (
-            t[3] in ("DT", "JJ", "JJS", "JJR", "PRP$", "CD", "HYPH", "RB")
-            or t[0] in ("the", "a", "an", "currently", "mainly", "mostly")
-        )
-    ]
-    after = [t for t in tokens if t[1] >= m.end]
-    prev = before[-1][0] if before else ""
-    prev2 = before[-2][0] if len(before) > 1 else ""
-    nxt = [t[0] for t in after[:3]]
-    nxt_tags = [t[3] for t in after[:2]]
-    if nxt and (nxt[0] in ACTOR_NOUNS or (nxt[0] in ("'s", "’s") and len(nxt) > 1 and nxt[1] in ACTOR_NOUNS)):
-        return "actor"
-    if prev in EVENT_PREPOSITIONS or (prev in ("/", ",", "and") and prev2 in EVENT_PREPOSITIONS):
-        return "event"
-    if prev in TARGET_PREPOSITIONS and any(0 <= m.start - e <= 25 for _, e in triggers):
-        return "event"
-    if (
-        r.place is not None
-        and r.place.kind in ("country", "city")
-        and nxt_tags
-        and nxt_tags[0].startswith(("VBD", "VBZ", "VBP", "MD"))
-        and prev not in EVENT_PREPOSITIONS
-    ):
-        return "actor"  # "Quito decreed", "Washington imposed"
-    if (
-        r.place is not None
-        and r.place.kind == "country"
-        and nxt_tags
-        and nxt_tags[0] in ("NN", "NNS")
-        and prev not in EVENT_PREPOSITIONS
-    ):
-        return "actor"  # "the US announcement", "Chinese-made" — whose, not where
-    if (
-        r.place is not None
-        and r.place.kind in ("water", "region")
-        and nxt_tags
-        and nxt_tags[0] in ("NN", "NNS")
-        and nxt
-        and nxt[0].islower()
-    ):
-        return "mentioned"  # "the Pacific port city of Manta": an adjective, the noun is elsewhere
-    if any(0 <= s - m.end <= 12 for s, _ in triggers) and (not nxt_tags or not nxt_tags[0].startswith("VB")):
-        # "the Miami summit", "Odesa port strike" place the event; "US bases", "Israeli strikes"
-        # name whose they are.
-        return "actor" if r.place is not None and r.place.kind == "country" else "event"
-    return "mentioned"
-
-
-def _list_roles(places: list[_PlaceInSentence], doc_text: str) -> None:
-    """A list of places shares the role of its first member ("to Nariño/Putumayo", "in Lima and Callao")."""
-    ordered = sorted(places, key=lambda p: p.start)
-    for a, b in itertools.pairwise(ordered):
-        between = " ".join(w for w in doc_text[a.end : b.start].lower().split() if w not in ("the", "a", "an"))
-        if between in {"/", ",", "and", "&", ", and", "or"} and a.role == "event" and b.role == "mentioned":
-            b.role = "event"
-
-
-# ---------------------------------------------------------------------------- extraction
-@dataclass
-class _Sentence:
-    start: int
-    end: int
-    text: str
-    tokens: list[tuple[str, int, int, str]] = field(default_factory=list)  # lower, start, end, tag (doc offsets)
-    entities: list[tuple[str, str, int, int]] = field(default_factory=list)  # text, label, start, end
-
-
-def _sentences(doc: Doc) -> list[_Sentence]:
-    out = []
-    for sent in doc.sents:
-        s = _Sentence(sent.start_char, sent.end_char, sent.text)
-        s.tokens = [(t.lower_, t.idx, t.idx + len(t.text), t.tag_) for t in sent]
-        out.append(s)
-    for ent in doc.ents:
-        for s in out:
-            if s.start <= ent.start_char < s.end:
-                s.entities.append((ent.text, ent.label_, ent.start_char, ent.end_char))
-                break
-    return out
-
-
-def _actors(sentence: _Sentence, places: list[_PlaceInSentence], demonyms: list[Resolution]) -> list[str]:
-    actors = []
-    for text, label, _, _ in sentence.entities:
-        if label in ("ORG", "PERSON", "NORP") and len(text) > 1:
-            actors.append(text.strip(" ’'s").strip())
-    text_lower = sentence.text
-    for r in demonyms + [p.resolution for p in places if p.role == "actor"]:
-        m = r.mention
-        rel = m.end - sentence.start
-        follow = re.match(
-            r"(?:['’]s)?\s+((?:[A-Za-z]+\s+){0,2}(?:forces|army|navy|troops|military|government|authorities|police|marines|coast guard|administration|officials))\b",
-            text_lower[rel : rel + 40],
-        )
-        if follow:
-            actors.append(f"{m.text} {follow.group(1)}".strip())
-        elif r.mention.kind == "embedded" or r in demonyms:
-            continue
-        else:
-            actors.append(m.text)
-    seen, out = set(), []
-    for a in actors:
-        key = a.lower()
-        if key not in seen and not any(key != b.lower() and key in b.lower() for b in actors):
-            seen.add(key)
-            out.append(a)
-    return out[:8]
-
-
-def _event_id(doc_id: str, sentence_start: int, detection: Detection) -> str:
-    return hashlib.sha1(
-        f"{doc_id}:{sentence_start}:{detection.category}.{detection.subtype}:{detection.start}".encode()
-    ).hexdigest()[:16]
-
-
-def extract_events(
-    article: Article,
-    doc: Doc,
-    places: list[Resolution],
-    *,
-    classifier: EventClassifier | None = None,
-    gazetteer: Any = None,
-) -> list[dict[str, Any]]:
-    """Event rows (one per event and place) of one article.
-
-    Parameters
-    ----------
-    article
-        The article (its ``doc_id``, title, source and publication date go into every row).
-    doc
-        The annotated ``Doc`` of ``article.text`` (sentences, tags, entities).
-    places
-        The geoparser's resolutions for the same text.
-    classifier
-        An :class:`EventClassifier`; the lexicon classifier by default.
-    gazetteer
-        Used to find the article's focus country.
-
-    Returns
-    -------
-    list of dict
-        Rows with the columns of :data:`geodata.model.EVENT_COLUMNS` plus the store's extra
-        columns, and ``lat``/``lon`` of the place.
-    """
-    classifier = classifier or _default_classifier()
-    focus = focus_place(places, gazetteer)
-    published = article.published
-    rows: list[dict[str, Any]] = []
-    seen: set[tuple] = set()
-    text = doc.text  # Doc.text is rebuilt on every access
-    title = (article.title or "").strip()
-    for sentence in _sentences(doc):
-        if title and sentence.text.strip() == title:
-            continue  # the headline; the body tells the same events with their dates
-        view = SentenceView(
-            sentence.text,
-            tuple(t[0] for t in sentence.tokens),
-            tuple(t[1] - sentence.start for t in sentence.tokens),
-            tuple(text[t[1] : t[2]] for t in sentence.tokens),
-        )
-        detections = classifier.detect(view)
-        if not detections:
-            continue
-        in_sentence = [r for r in places if r.place is not None and sentence.start <= r.mention.start < sentence.end]
-        demonyms = [r for r in in_sentence if r.mention.kind == "demonym"]
-        triggers_doc = [
-            (sentence.start + a, sentence.start + b) for d in detections for a, b in (d.spans or ((d.start, d.end),))
-        ]
-        located = [
-            _PlaceInSentence(
-                r, _role(text, sentence.start, r, triggers_doc, sentence.tokens), r.mention.start, r.mention.end
-            )
-            for r in in_sentence
-            if r.mention.kind != "demonym"
-        ]
-        _list_roles(located, text)
-        event_places = [p for p in located if p.role == "event"]
-        if not event_places:
-            # Without a locative cue the places the sentence names are still the best guess, and a
-            # local authority acting ("the Indiana Department of …") acts at home.
-            mentioned = [p for p in located if p.role == "mentioned"]
-            event_places = (
-                [p for p in mentioned if p.resolution.place.kind != "country"]
-                or mentioned
-                or [
-                    p
-                    for p in located
-                    if p.role == "actor"
-                    and p.resolution.place.kind in ("city", "admin1", "admin2")
-                    and not p.resolution.place.is_capital
-                ]
-            )  # a capital acting is its national government ("Quito decreed"), not a place
-            for p in event_places:
-                p.role = "event"
-        dates = find_dates(sentence.text, published)
-        figures = find_figures(sentence.text)
-        actors = _actors(sentence, located, demonyms)
-        for detection in detections:
-            mine = _assign(detection, event_places, detections, sentence.start)
-            date = nearest_date(
-                [d for d in dates if not (published and _is_target(d.date, published))], detection.start
-            )
-            if date is not None and published and _is_background(date.date_end or date.date, published):
-                continue  # history told as background ("the dictatorship that ended in 1979")
-            base = _base_row(article, sentence, detection, date, figures, actors)
-            targets = [(p.resolution, p.role, p.start, p.end) for p in mine]
-            if not targets and focus is not None:
-                targets = [(None, "focus", None, None)]
-            targets += [(p.resolution, p.role, p.start, p.end) for p in located if p.role in ("actor", "mentioned")]
-            for resolution, role, start, end in targets:
-                place = focus if resolution is None else resolution.place
-                key = (base["category"], base["subtype"], place.id, base["date"], role)
-                if role in ("event", "focus") and key in seen:
-                    continue  # the same event retold later in the article
-                seen.add(key)
-                rows.append(_with_place(base, place, role, resolution, start, end, focus))
-    return rows
-
-
-BACKGROUND_YEARS = 5
-
-
-def _is_target(date: str, published: str) -> bool:
-    """A year well after publication is a plan's target ("by 2030"), not when something happened."""
-    try:
-        return int(date[:4]) > int(published[:4]) + 1
-    except ValueError:
-        return False
-
-
-def _is_background(date: str, published: str) -> bool:
-    try:
-        return int(date[:4]) < int(published[:4]) - BACKGROUND_YEARS
-    except ValueError:
-        return False
-
-
-def _assign(
-    detection: Detection, event_places: list[_PlaceInSentence], detections: list[Detection], offset: int
-) -> list[_PlaceInSentence]:
-    """With several events in a sentence, each place goes to the nearest trigger."""
-    if len(detections) == 1:
-        return event_places
-
-    def distance(d: Detection, p: _PlaceInSentence) -> int:
-        return min(min(abs(offset + s - p.end), abs(p.start - offset - e)) for s, e in d.spans or ((d.start, d.end),))
-
-    return [p for p in event_places if min(detections, key=lambda d: distance(d, p)) is detection]
-
-
-def _base_row(
-    article: Article, sentence: _Sentence, detection: Detection, date: Any, figures: list, actors: list[str]
-) -> dict[str, Any]:
-    if date is not None:
-        when = {"date": date.date, "date_end": date.date_end, "date_text": date.text, "date_precision": date.precision}
-    else:
-        when = {
-            "date": article.published,
-            "date_end": None,
-            "date_text": None,
-            "date_precision": "publication" if article.published else None,
-        }
-    return {
-        "event_id": _event_id(article.doc_id, sentence.start, detection),
-        "doc_id": article.doc_id,
-        "title": article.title,
-        "source": article.source or (Path(article.path).name if article.path else None),
-        "published": article.published,
-        "category": detection.category,
-        "subtype": detection.subtype,
-        "status": "reported",
-        "acled_sub_event_type": None,
-        "cameo_code": None,
-        "triggers": list(detection.triggers),
-        "confidence": detection.confidence,
-        "sentence": sentence.text,
-        "sentence_start": sentence.start,
-        "sentence_end": sentence.end,
-        **when,
-        "actors": actors,
-        "agent": None,
-        "target": None,
-        "fatalities": fatalities(figures) if detection.category == "military" else None,
-        "figures": [f.as_dict() for f in figures],
-        "evidence": [sentence.text],
-        "n_sources": 1,
-    }
-
-
-def _with_place(
-    base: dict[str, Any],
-    place: PlaceRecord,
-    role: str,
-    resolution: Resolution | None,
-    start: int | None,
-    end: int | None,
-    focus: PlaceRecord | None,
-) -> dict[str, Any]:
-    row = dict(base)
-    if resolution is not None:
-        alternatives = [
-            {"place_id": p.id, "name": p.name, "kind": p.kind, "country_code": p.country_code, "score": round(s, 2)}
-            for p, s in resolution.alternatives[:3]
-        ]
-        reason = resolution.reason
-        score = resolution.score
-        text = resolution.mention.text
-    else:
-        alternatives, score, text = [], None, None
-        reason = "no place in the sentence: the article's focus place"
-    precision = geo_precision(place.kind)
-    if role == "focus":
-        precision = max(precision, 3)  # only the article, not the sentence, says where
-    row.update(
-        {
-            "place_text": text,
-            "place_start": start,
-            "place_end": end,
-            "place_name": place.name,
-            "place_id": place.id,
-            "place_kind": place.kind,
-            "country_code": place.country_code or None,
-            "admin1": place.admin1_name or None,
-            "geo_precision": precision,
-            "place_role": role,
-            "place_score": score,
-            "place_candidates": alternatives,
-            "place_reason": reason,
-            "sources": [base["source"]] if base["source"] else [],
-            "doc_ids": [base["doc_id"]],
-            "lat": place.lat,
-            "lon": place.lon,
-        }
-    )
-    return row
-
-
-_CLASSIFIER: LexiconClassifier | None = None
-
-
-def _default_classifier() -> LexiconClassifier:
-    global _CLASSIFIER
-    if _CLASSIFIER is None:
-        _CLASSIFIER = LexiconClassifier()
-    return _CLASSIFIER
