@@ -31,6 +31,7 @@ import collections
 import hashlib
 import json
 import random
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -356,7 +357,17 @@ def training_set(geobench: Path, out: Path) -> int:
             }
             for e in r["events"]
         ]
-        rows.append({"id": f"{r['corpus']}:{r['doc_id']}:{r['start']}", "group": f"{r['corpus']}:{r['doc_id']}", "text": text, "events": events})
+        years = [int(y) for y in re.findall(r"\b(19[5-9]\d|20[0-2]\d)\b", docs[(r["corpus"], r["doc_id"])]["text"])]
+        rows.append(
+            {
+                "id": f"{r['corpus']}:{r['doc_id']}:{r['start']}",
+                "group": f"{r['corpus']}:{r['doc_id']}",
+                "text": text,
+                "events": events,
+                "reference": f"{max(years)}-12-31" if years else None,  # the latest year the document names
+            }
+        )
+
     for r in own_sentences():
         events = [
             {

@@ -2,7 +2,7 @@
 
 *Where.* A place belongs to the event whose trigger governs it, walking up the parse from the
 place: the nearest trigger reached before any other clause ("raids in Manta", "the Caracas
-bombing", "deploying troops to Nariño", "the sinking of a warship near Sri Lanka"). A place
+bombing", "deploying troops to Nariño", "the sinking of a tanker off Sri Lanka"). A place
 attached to something else ("praised the governments in Brazil") is not that event's place. A
 locative phrase on a governing verb sets the scene for the events below it ("In Mexico, officials
 said they ordered the killing …"). Subjects and possessors that are places are actors, not where:
@@ -124,7 +124,7 @@ def _path_role(place: PlaceRecord | None, path: list[Token], subtype: str, locat
     Allowed, with no other verb between: a direct edge ("the Caracas bombing", "bombed Caracas",
     "Hawaii's job growth", "Quito decreed"); up to two prepositions, locative or "of", through the
     trigger's own phrases ("raids in Manta", "fighting in a wooded area of Dagestan", "the sinking
-    of a warship near Sri Lanka", "regained most of the towns in Ghouta"); a locative preposition
+    of a tanker off Sri Lanka", "regained most of the towns in Ghouta"); a locative preposition
     on a participle describing the trigger ("troops sent to Nariño"). Anything longer or through
     another clause hangs from something else.
     """
@@ -143,7 +143,7 @@ def _path_role(place: PlaceRecord | None, path: list[Token], subtype: str, locat
             return "mentioned", "hangs from a word under the trigger, not from the trigger"
         if top.dep_ == "prep" and top.lower_ in ("by", "with"):
             return _edge_role(place, "prep", top.lower_, subtype, locative)
-        prep = next((w for w in words if w != "of"), "of")  # "near" in "a warship near Sri Lanka"
+        prep = next((w for w in words if w != "of"), "of")  # "off" in "a tanker off Sri Lanka"
         return _edge_role(place, "prep", prep, subtype, locative)
     edge = path[0].dep_ if path[0].dep_ in ("poss", "compound", "amod", "nmod") else top.dep_
     if edge == "conj":

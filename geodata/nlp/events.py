@@ -44,7 +44,7 @@ from geodata.model import SUBTYPES, Status
 from geodata.nlp.arguments import EventPlace, attach_places, clause_of, date_for, figures_for, participants
 from geodata.nlp.classify import make_classifier
 from geodata.nlp.dates import find_dates
-from geodata.nlp.factuality import event_status
+from geodata.nlp.factuality import event_status, status_features
 from geodata.nlp.figures import fatalities, find_figures
 from geodata.nlp.triggers import ParsedSentence, TriggerFinder, TriggerMention
 
@@ -232,6 +232,8 @@ class EventExtractor:
         """The events of one annotated and geoparsed document."""
         article: Article | None = doc._.article
         published = article.published if article is not None else None
+        # Without a publication date, the latest year the article names tells what is background.
+        reference = published or _latest_year(doc.text)
         title = (article.title or "").strip() if article is not None else ""
         places = [r for r in (doc._.places or []) if r.mention.kind != "demonym"]
         focus = focus_place(doc._.places or [], self.gazetteer)
@@ -244,7 +246,7 @@ class EventExtractor:
         for sentence in self._sentences(doc):
             if title and sentence.text.strip() == title:
                 continue  # the headline; the body tells the same events with their dates
-            mentions.extend(self._sentence_events(doc, sentence, places, published))
+            mentions.extend(self._sentence_events(doc, sentence, places, published, reference))
         events = _merge_mentions(mentions)
         doc_id = article.doc_id if article is not None else hashlib.sha1(doc.text.encode()).hexdigest()[:16]
         for event in events:
@@ -256,7 +258,12 @@ class EventExtractor:
         return events
 
     def _sentence_events(
-        self, doc: Doc, sentence: ParsedSentence, places: list[Resolution], published: str | None
+        self,
+        doc: Doc,
+        sentence: ParsedSentence,
+        places: list[Resolution],
+        published: str | None,
+        reference: str | None = None,
     ) -> list[EventMention]:
         labelled = []
         for mention in self.finder.find(sentence.tokens):
@@ -299,9 +306,7 @@ class EventExtractor:
             ]
             date = date_for(main, dates, sentence, set(heads), own)
             when = date.date if date is not None else None
-            status, cue = event_status(
-                main, self.language.factuality, date=when, date_end=date.date_end if date else None, published=published
-            )
+            status, cue = self._status(main, when, date.date_end if date else None, published or reference)
             agent, target, actors = participants(main, places_by_token, self.cues, self._country_name)
             out.append(
                 EventMention(
@@ -327,6 +332,17 @@ class EventExtractor:
                 )
             )
         return out
+
+    def _status(self, trigger: Any, date: str | None, date_end: str | None, reference: str | None) -> tuple[str, str]:
+        """Factuality: the trained status model when the classifier has one, else the parse rules."""
+        cues = self.language.factuality
+        rule = event_status(trigger, cues, date=date, date_end=date_end, published=reference)
+        model = getattr(self.classifier, "status", None)
+        if model is None:
+            return rule
+        feats = status_features(trigger, cues, date=date, date_end=date_end, published=reference, rule=rule)
+        status, probability = model.most_probable(feats)
+        return status, f"status model {probability:.2f}" + (f"; rules: {rule[0]} ({rule[1]})" if rule[1] else "")
 
     def _country_name(self, code: str) -> str | None:
         country = self.gazetteer.countries.get(code or "")
@@ -507,6 +523,18 @@ def _merge_mentions(mentions: list[EventMention]) -> list[Event]:
         else:
             target.mentions.append(mention)
     return events
+
+
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+
+
+def _latest_year(text: str) -> str | None:
+    """The latest plausible year an undated article names ("2009"), as a stand-in for its date."""
+    import datetime as dt
+
+    this_year = dt.date.today().year
+    years = [int(y) for y in _YEAR.findall(text) if int(y) <= this_year]
+    return f"{max(years)}-12-31" if years else None
 
 
 def _is_target(date: str, published: str | None) -> bool:

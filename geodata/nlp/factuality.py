@@ -29,7 +29,7 @@ from geodata.model import Status
 if TYPE_CHECKING:
     from spacy.tokens import Token
 
-__all__ = ["BACKGROUND_YEARS", "event_status"]
+__all__ = ["BACKGROUND_YEARS", "event_status", "status_features"]
 
 BACKGROUND_YEARS = 5
 # Edges through which a word governs the trigger, so that its cues speak of the event: complements,
@@ -51,6 +51,7 @@ _GOVERNING_EDGES = {
     "nmod",
     "acl",
     "pcomp",
+    "agent",
 }
 _GOVERNING_PREPS = {"for", "of", "on", "to", "against", "about", "over"}
 _CUE_POS = {"VERB", "AUX", "ADJ"}
@@ -100,11 +101,7 @@ def event_status(
     while True:
         lemma = node.lemma_.lower()
         if node.i != trigger.i and node.pos_ in _CUE_POS:
-            if (
-                lemma in denials
-                and not (lemma == "call" and not _has_particle(node, "off"))
-                and (lemma not in particles or _has_particle(node, particles[lemma]))
-            ):
+            if lemma in denials or (lemma in particles and _has_particle(node, particles[lemma])):
                 return Status.DENIED.value, f"governed by '{node.text}'"
             if lemma in hypothetical:
                 return Status.HYPOTHETICAL.value, f"governed by '{node.text}'"
@@ -133,9 +130,14 @@ def event_status(
                 return Status.DENIED.value, "'without'"
         if node.dep_ == "xcomp" and node.head.lemma_.lower() == "be" and _is_infinitive(node):
             return Status.PLANNED.value, "'is to'"
+        if node.dep_ in ("advcl", "acl") and _is_infinitive(node):
+            return Status.PLANNED.value, f"purpose '{node.text}'"  # "went to Gaza to deliver aid"
         if node.head.i == node.i or node.dep_ == "ROOT":
             break
-        if not (node.dep_ in _GOVERNING_EDGES or (node.dep_ == "prep" and node.lower_ in _GOVERNING_PREPS)):
+        if not (
+            node.dep_ in _GOVERNING_EDGES
+            or (node.dep_ == "prep" and (node.lower_ in _GOVERNING_PREPS or node.head.pos_ in ("NOUN", "PROPN", "NUM")))
+        ):
             break  # what is above only sets the scene ("since …", "after …", "in response to …")
         below, node = node, node.head
     if trigger.sent.text.rstrip().endswith("?"):
@@ -157,3 +159,44 @@ def _has_particle(token: Token, particle: str) -> bool:
 
 def _is_infinitive(token: Token) -> bool:
     return any(c.dep_ == "aux" and c.lower_ == "to" for c in token.children)
+
+
+def status_features(
+    trigger: Token,
+    cues: dict[str, Any],
+    *,
+    date: str | None = None,
+    date_end: str | None = None,
+    published: str | None = None,
+    rule: tuple[str, str] | None = None,
+) -> list[str]:
+    """Binary features of an event's factuality for the trained status model (the rules' answer among them).
+
+    ``rule`` is :func:`event_status`'s answer when the caller already has it.
+    """
+    rule, cue = rule or event_status(trigger, cues, date=date, date_end=date_end, published=published)
+    feats = ["bias", f"rule={rule}", f"cue={cue.split(' ')[0] if cue else 'none'}", f"tag={trigger.tag_}"]
+    years = _years_before(date_end or date, published)
+    if years is None:
+        feats.append("date=none" if date is None else "date=unknown")
+    else:
+        feats.append("date=future" if years < 0 else "date=old" if years > BACKGROUND_YEARS else "date=past")
+    node, depth = trigger, 0
+    while depth < 4:
+        for child in node.children:
+            if child.dep_ in ("aux", "auxpass", "neg", "mark", "advmod", "det", "prt"):
+                feats.append(f"{child.dep_}{'0' if depth == 0 else ''}={child.lower_}")
+        if depth:
+            feats += [f"up={node.lemma_.lower()}", f"up_tag={node.tag_}"]
+        if node.head.i == node.i:
+            break
+        feats.append(f"edge{depth}={node.dep_}")
+        node, depth = node.head, depth + 1
+    sentence = trigger.sent
+    if sentence.text.rstrip().endswith("?"):
+        feats.append("question")
+    if any(t.lower_ in ("we", "our", "i", "us") for t in sentence):
+        feats.append("first_person")
+    if any(t.text in ('"', "“", "”") for t in sentence):
+        feats.append("quote")
+    return feats

@@ -6,7 +6,9 @@ and part of speech, its dependents and governor in the parse, the words and enti
 sentence, and the lexicon's verdicts. Prediction is a sparse dot product in plain Python (no
 machine-learning library at run time); the weights are JSON in
 ``geodata/lang/<code>/event_model.json``, written by ``make train``
-(:mod:`geodata.nlp.classify.train`) from the hand-labelled sentences of ``bench/data``.
+(:mod:`geodata.nlp.classify.train`) from the hand-labelled sentences of ``bench/data``. The same
+file carries a second model of the same kind for factuality (``status``), over
+:func:`~geodata.nlp.factuality.status_features` — the parse rules' own answer among them.
 
 >>> from geodata.lang import load_language
 >>> LinearClassifier.load(load_language("en")).name  # doctest: +SKIP
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["NONE_LABEL", "LinearClassifier"]
 
 NONE_LABEL = "none"
-FORMAT = 1
+FORMAT = 2
 
 
 class LinearClassifier:
@@ -39,11 +41,18 @@ class LinearClassifier:
 
     name = "model"
 
-    def __init__(self, labels: list[str], weights: dict[str, list[list[float]]], meta: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        labels: list[str],
+        weights: dict[str, list[list[float]]],
+        meta: dict[str, Any],
+        status: LinearClassifier | None = None,
+    ) -> None:
         self.labels = labels
         self.weights = {f: [(int(i), float(w)) for i, w in pairs] for f, pairs in weights.items()}
         self.meta = meta
         self.threshold = float(meta.get("threshold", 0.5))
+        self.status = status  # the factuality model trained with it, if any
 
     @classmethod
     def load(cls, language: Language, path: str | Path | None = None) -> LinearClassifier:
@@ -65,16 +74,27 @@ class LinearClassifier:
             raise ConfigurationError(f"cannot read the event classifier {path}: {err}") from None
         if data.get("format") != FORMAT or NONE_LABEL not in data.get("labels", ()):
             raise ConfigurationError(f"{path} is not an eventmap event classifier (format {FORMAT}); run `make train`")
-        return cls(data["labels"], data["weights"], data.get("meta", {}))
+        status = data.get("status")
+        status_model = cls(status["labels"], status["weights"], status.get("meta", {})) if status else None
+        return cls(data["labels"], data["weights"], data.get("meta", {}), status_model)
 
     def to_json(self) -> dict[str, Any]:
         """The weights as the JSON document :meth:`load` reads."""
-        return {
+        out = {
             "format": FORMAT,
             "labels": self.labels,
             "meta": self.meta,
             "weights": {f: [[i, round(w, 5)] for i, w in pairs] for f, pairs in sorted(self.weights.items())},
         }
+        if self.status is not None:
+            out["status"] = {k: v for k, v in self.status.to_json().items() if k != "format"}
+        return out
+
+    def most_probable(self, features: list[str]) -> tuple[str, float]:
+        """The most probable label and its probability (for models without a ``none`` label)."""
+        probs = self.probabilities(features)
+        best = max(range(len(probs)), key=probs.__getitem__)
+        return self.labels[best], probs[best]
 
     def probabilities(self, features: list[str]) -> list[float]:
         """Probability of each label (``self.labels``) for a feature list."""

@@ -37,7 +37,7 @@ from geodata.lang import Language, load_language
 from geodata.nlp.classify.features import MentionContext, mention_features
 from geodata.nlp.classify.lexicon import lexicon_verdicts
 from geodata.nlp.classify.model import NONE_LABEL, LinearClassifier
-from geodata.nlp.factuality import event_status
+from geodata.nlp.factuality import event_status, status_features
 from geodata.nlp.triggers import ParsedSentence, TriggerFinder
 
 __all__ = ["PRUNE", "Example", "build_examples", "train_classifier"]
@@ -70,6 +70,7 @@ def build_examples(rows: list[dict[str, Any]], nlp: Any, language: Language) -> 
     misses: Counter[str] = Counter()
     found = total = 0
     sentences: dict[str, set[str]] = {}
+    statuses: list[Example] = []
     for row, doc in zip(rows, nlp.pipe(r["text"] for r in rows), strict=True):
         sentences[row["id"]] = {e["subtype"].split(".")[0] for e in row["events"] if e.get("status") in MAPPED}
         sentence = ParsedSentence(doc, 0, 0, len(doc.text))
@@ -89,6 +90,9 @@ def build_examples(rows: list[dict[str, Any]], nlp: Any, language: Language) -> 
             found += 1
             best = min(hit, key=lambda m: abs(m.head.idx - event["trigger_start"]))
             labels[best.head.i] = event["subtype"]
+            if event.get("status"):
+                feats = _status_features(best.head, sentence, language, row.get("reference"))
+                statuses.append((feats, event["status"], row.get("group", row["id"]), row["id"], True))
         for m in candidates:
             label = labels.get(m.head.i, NONE_LABEL)
             if label == NONE_LABEL and _linked_to(m.head, labels):
@@ -100,12 +104,28 @@ def build_examples(rows: list[dict[str, Any]], nlp: Any, language: Language) -> 
             )
     report = {
         "sentence_categories": sentences,
+        "status_examples": statuses,
         "sentences": len(rows),
         "gold_events": total,
         "gold_events_with_a_candidate": found,
         "lexicon_misses": dict(misses.most_common(40)),
     }
     return examples, report
+
+
+def _status_features(head: Any, sentence: ParsedSentence, language: Language, reference: str | None) -> list[str]:
+    """Factuality features of a trigger as ingest computes them (its date from the sentence, the reference date)."""
+    from geodata.nlp.arguments import date_for
+    from geodata.nlp.dates import find_dates
+
+    date = date_for(head, find_dates(sentence.text, reference), sentence, {head.i})
+    return status_features(
+        head,
+        language.factuality,
+        date=date.date if date else None,
+        date_end=date.date_end if date else None,
+        published=reference,
+    )
 
 
 def _linked_to(head: Any, labels: dict[int, str]) -> bool:
@@ -176,6 +196,22 @@ def _cross_validate(examples: list[Example], sentences: dict[str, set[str]], fol
     return {"C": best[0], "class_weight": best[1], "threshold": best[2], **table[best]}
 
 
+def _status_cross_validate(examples: list[Example], folds: int = 5) -> dict[str, float]:
+    """Grouped k-fold accuracy of the status model, next to the parse rules' own accuracy."""
+    from sklearn.model_selection import GroupKFold
+
+    hits = rule_hits = 0
+    for train_idx, test_idx in GroupKFold(n_splits=folds).split(examples, groups=[e[2] for e in examples]):
+        vectorizer, model = _fit([examples[i] for i in train_idx], 1.0)
+        clf = _to_linear(vectorizer, model, {})
+        for i in test_idx:
+            feats, gold = examples[i][0], examples[i][1]
+            hits += clf.most_probable(feats)[0] == gold
+            rule_hits += f"rule={gold}" in feats
+    n = len(examples) or 1
+    return {"status_accuracy": round(hits / n, 3), "rules_accuracy": round(rule_hits / n, 3)}
+
+
 def _sentence_scores(sentences: dict[str, set[str]], tops: dict[str, tuple[float, str]]) -> dict[str, float]:
     """Sentence-level accuracy and macro-F1 of the top category (``none`` included), as bench/eval_events.py."""
     confusion: Counter[tuple[str, str]] = Counter()
@@ -239,8 +275,11 @@ def train_classifier(
     nlp = load_pipeline(settings, parse=True)
     examples, report = build_examples(rows, nlp, lang)
     labels = Counter(e[1] for e in examples)
+    status_examples = report.pop("status_examples")
     cv = _cross_validate(examples, report.pop("sentence_categories"))
     vectorizer, model = _fit(examples, cv["C"], cv["class_weight"])
+    status_cv = _status_cross_validate(status_examples)
+    status_vectorizer, status_model = _fit(status_examples, 1.0)
     meta = {
         "trained": dt.date.today().isoformat(),
         "training_file": path.name,
@@ -256,7 +295,13 @@ def train_classifier(
         "features": "geodata.nlp.classify.features.mention_features",
         "provenance": "bench/data: train split of events_v2 (geobench documents) + events_own.jsonl; see bench/data/README.md",
     }
+    meta["status"] = {
+        "examples": len(status_examples),
+        "labels": dict(Counter(e[1] for e in status_examples)),
+        **status_cv,
+    }
     classifier = _to_linear(vectorizer, model, meta)
+    classifier.status = _to_linear(status_vectorizer, status_model, {"C": 1.0})
     target = Path(out) if out else lang.model_path
     target.write_text(
         json.dumps(classifier.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
