@@ -308,8 +308,7 @@ def test_installed_events_writes_geojson(installed, first_ingest):
     assert {f["properties"]["category"] for f in features} == {"military", "political", "economic"}
 
 
-@pytest.mark.package
-@pytest.mark.browser
+@pytest.mark.package  # drives Chromium too; not marked browser, so `-m browser` does not install
 def test_installed_export_html_offline_renders_with_no_network(installed, first_ingest):
     installed.run("export-html", "--store", "store", "--offline", "-o", "map.html")
     path = installed.work / "map.html"
@@ -354,8 +353,7 @@ def _wait_until_serving(process: subprocess.Popen, url: str) -> None:
             pytest.fail(f"eventmap serve exited with {process.returncode}:\n{out}\n{err}")
 
 
-@pytest.mark.package
-@pytest.mark.browser
+@pytest.mark.package  # drives Chromium too; not marked browser, so `-m browser` does not install
 def test_installed_serve_answers_with_the_leaflet_assets_and_the_basemap(installed, first_ingest):
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
