@@ -8,7 +8,7 @@ GAZETTEER_INPUTS := $(wildcard geodata/gazetteer/data/*.tsv geodata/gazetteer/da
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 STORE ?= eventmap-store
 
-.PHONY: install data vendor run test bench train lint format chromium screenshot clean
+.PHONY: install data vendor run test package-test bench train lint format chromium screenshot clean
 
 $(STAMP): pyproject.toml
 	@# Create the virtual environment and install eventmap with its dev tools.
@@ -42,6 +42,11 @@ test: data vendor chromium
 	@# Every test, browser tests included.
 	$(BIN)/python -m pytest -q
 
+package-test: vendor chromium
+	@# Build the sdist and wheel, install the wheel into a fresh venv in a temporary folder (and with
+	@# pipx), then run ingest, events, export-html --offline and serve there with the network refused.
+	$(BIN)/python -m pytest -q -m package --durations=10 tests/test_package.py
+
 bench: data vendor chromium
 	@# Benchmarks print medians and ratios against baselines measured in the same run.
 	$(BIN)/python bench/bench_gazetteer.py
@@ -66,12 +71,12 @@ screenshot: data vendor chromium
 
 lint: $(STAMP)
 	@# Style and static checks.
-	$(BIN)/ruff check geodata dashboard tests bench scripts
-	$(BIN)/ruff format --check geodata dashboard tests bench scripts
+	$(BIN)/ruff check geodata dashboard tests bench scripts setup.py
+	$(BIN)/ruff format --check geodata dashboard tests bench scripts setup.py
 
 format: $(STAMP)
-	$(BIN)/ruff format geodata dashboard tests bench scripts
-	$(BIN)/ruff check --fix geodata dashboard tests bench scripts
+	$(BIN)/ruff format geodata dashboard tests bench scripts setup.py
+	$(BIN)/ruff check --fix geodata dashboard tests bench scripts setup.py
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .ruff_cache test-output $(GAZETTEER) geodata/gazetteer/data/basemap.geojson
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache test-output $(GAZETTEER) geodata/gazetteer/data/basemap.geojson

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from geodata.cli import event_filter_options
+from geodata.cli import ensure_gazetteer, event_filter_options
 
 __all__ = ["export_html", "serve"]
 
@@ -29,9 +29,14 @@ def _settings(ctx: click.Context, **overrides):
 def serve(ctx: click.Context, store: Path | None, host: str | None, port: int | None) -> None:
     """Serve the dashboard (debug off; nothing is fetched from the internet)."""
     from dashboard.app import create_app
+    from geodata.errors import GeodataError
 
     settings = _settings(ctx, host=host, port=port, store_dir=store)
     folder = settings.store_dir
+    try:
+        ensure_gazetteer(settings)  # the basemap, area shapes and credits come from it
+    except GeodataError as err:
+        _fail(str(err))
     app = create_app(folder, settings)
     click.echo(f"eventmap: serving {folder} at http://{settings.host}:{settings.port}/ (Ctrl+C to stop)", err=True)
     app.run(host=settings.host, port=settings.port, debug=False)
@@ -86,6 +91,7 @@ def export_html(
     if not (folder / "manifest.json").exists():
         _fail(f"no event store at {folder}; run `eventmap ingest PATH --store {folder}` first", 1)
     try:
+        ensure_gazetteer(settings)  # the basemap, area shapes and credits come from it
         frame = filter_events(
             EventStore(folder).events(),
             categories=list(categories) or None,

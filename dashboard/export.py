@@ -71,7 +71,8 @@ _BLOCK_TYPE = "application/gzip+base64"  # not a script type: the browser never 
 _HERE = Path(__file__).resolve().parent
 _VENDOR = _HERE / "vendor"
 _OWN_ASSETS = _HERE / "export_assets"
-_LOCK = _HERE.parent / "scripts" / "vendor.lock.json"
+# Written beside the vendored files by scripts/vendor_assets.py (`make vendor`, every sdist and wheel build).
+_LOCK = _VENDOR / "vendor.lock.json"
 _CDN = "https://cdn.jsdelivr.net/npm"
 
 #: Vendored files the export uses: (npm package, file in its tarball). Versions come from the lock.
@@ -105,12 +106,12 @@ def _assets() -> tuple[_Asset, ...]:
     try:
         packages = {p["name"]: p for p in json.loads(_LOCK.read_text(encoding="utf-8"))["packages"]}
     except (OSError, ValueError, KeyError) as err:
-        raise ConfigurationError(f"cannot read the browser asset lock {_LOCK}: {err}") from err
+        raise ConfigurationError(f"cannot read the browser asset lock {_LOCK} ({err}); run `make vendor`") from err
     out = []
     for name, member in _NEEDED_ASSETS:
         package = packages.get(name)
         if package is None or member not in package["files"]:
-            raise ConfigurationError(f"{_LOCK} does not list {name} {member}; restore it from the repository")
+            raise ConfigurationError(f"{_LOCK} does not list {name} {member}; run `make vendor`")
         url = f"{_CDN}/{name}@{package['version']}/{member.removeprefix('package/')}"
         out.append(_Asset(url, _VENDOR / package["files"][member], "js" if member.endswith(".js") else "css"))
     return tuple(out)

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from geodata.config import EVENT_CLASSIFIERS, Settings, load_settings
-from geodata.errors import GeodataError
+from geodata.errors import GazetteerError, GeodataError
 
 __all__ = ["event_filter_options", "main"]
 
@@ -52,15 +52,35 @@ def _progress_printer(label: str):
 
 
 def ensure_gazetteer(settings: Settings) -> None:
-    """Build the gazetteer first if it is missing (with a progress bar), so every command works."""
-    if settings.gazetteer_path.is_file():
+    """Build the gazetteer first if it is missing (with a progress bar), so every command works.
+
+    A lock beside the file makes a second ``eventmap`` started meanwhile wait for this build
+    instead of writing the same file.
+    """
+    path = settings.gazetteer_path
+    if path.is_file():
         return
+    from filelock import FileLock
+
     from geodata.gazetteer.build import build_gazetteer
 
-    click.echo(f"eventmap: building the gazetteer at {settings.gazetteer_path} (once, ~30 s)", err=True)
     progress = _progress_printer("gazetteer")
-    build_gazetteer(settings.gazetteer_path, progress=progress)
-    progress.finish()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(f"{path}.lock"):
+            if path.is_file():  # built by another eventmap while this one waited
+                return
+            click.echo(f"eventmap: building the gazetteer at {path} (once, ~30 s)", err=True)
+            build_gazetteer(path, progress=progress)
+    except GeodataError:
+        raise
+    except OSError as err:  # a read-only or full disk: one line that says where, not a traceback
+        raise GazetteerError(
+            f"cannot build the gazetteer at {path} ({err.strerror or err}); "
+            "set gazetteer_path (EVENTMAP_GAZETTEER_PATH) to a writable file"
+        ) from err
+    finally:
+        progress.finish()
 
 
 class _EventmapGroup(click.Group):
@@ -197,6 +217,7 @@ def gazetteer_info(ctx: click.Context, as_json: bool) -> None:
 
     settings = _settings(ctx.parent)
     try:
+        ensure_gazetteer(settings)
         info = open_gazetteer(settings.gazetteer_path).info()
     except GeodataError as err:
         _fail(str(err))

@@ -25,12 +25,13 @@ __all__ = ["EVENT_CLASSIFIERS", "GEOCODER_BACKENDS", "Settings", "default_gazett
 
 GEOCODER_BACKENDS = ("gazetteer", "nominatim", "photon")
 EVENT_CLASSIFIERS = ("model", "lexicon")
-_PACKAGE_DATA = Path(__file__).resolve().parent / "gazetteer" / "data"
 
 
 def default_gazetteer_path() -> Path:
-    """Where ``eventmap gazetteer build`` writes the artefact unless told otherwise."""
-    return _PACKAGE_DATA / "gazetteer.sqlite"
+    """Where ``eventmap gazetteer build`` writes the artefact unless told otherwise (see :mod:`geodata.paths`)."""
+    from geodata.paths import default_gazetteer_path as default
+
+    return default()
 
 
 def _setting(default: Any, help: str, **kwargs: Any) -> Any:

@@ -80,9 +80,14 @@ def test_gazetteer_info_prints_counts_sources_and_build_date(gazetteer_path):
     assert json.loads(as_json.output)["counts"]["country"] > 200
 
 
-def test_gazetteer_info_without_artefact_says_how_to_build(tmp_path):
+def test_gazetteer_info_builds_a_missing_artefact_or_says_why_it_cannot(tmp_path):
+    # Like every command, `info` builds a missing gazetteer first (the package test sees it build);
+    # where it cannot be written, one line names the place and the setting, with no traceback.
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
     result = CliRunner().invoke(
-        main, ["gazetteer", "info"], env={"EVENTMAP_GAZETTEER_PATH": str(tmp_path / "none.sqlite")}
+        main, ["gazetteer", "info"], env={"EVENTMAP_GAZETTEER_PATH": str(blocked / "gazetteer.sqlite")}
     )
     assert result.exit_code == 1
-    assert "eventmap gazetteer build" in result.output
+    assert f"cannot build the gazetteer at {blocked / 'gazetteer.sqlite'}" in result.output
+    assert "EVENTMAP_GAZETTEER_PATH" in result.output and "Traceback" not in result.output
