@@ -218,7 +218,7 @@ def gazetteer_info(ctx: click.Context, as_json: bool) -> None:
 
 # ---------------------------------------------------------------------------- geoparse / eval
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option(
     "--jsonl",
     "jsonl",
@@ -370,7 +370,7 @@ def _store_option(func):
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @_store_option
 @click.option("--published", metavar="YYYY-MM-DD", help="Publication date of every article (overrides the files).")
 @click.option("--source", metavar="URL", help="Source of every article (overrides the files).")
@@ -395,12 +395,6 @@ def ingest(
     settings = _settings(ctx, store_dir=store)
     if published is not None and parse_date(published) is None:
         _fail(f"--published {published!r} is not a date; use YYYY-MM-DD", 2)
-    missing = [p for p in paths if not p.exists()]
-    for path in missing:
-        click.echo(f"eventmap: error: {path}: no such file or folder", err=True)
-    paths = tuple(p for p in paths if p.exists())
-    if not paths:
-        sys.exit(1)
     state: dict[str, Any] = {}
 
     def progress(done: int, total: int) -> None:
@@ -428,7 +422,7 @@ def ingest(
     if state.get("bar") is not None:
         state["bar"].render_finish()
     click.echo(f"{report.summary()} → {settings.store_dir}")
-    if report.errors or missing:
+    if report.errors:
         sys.exit(1)
 
 
