@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from geodata.config import Settings, load_settings
-from geodata.errors import GeodataError
+from geodata.errors import ConfigurationError, GeodataError
 
 __all__ = ["event_filter_options", "main"]
 
@@ -70,6 +70,13 @@ class _EventmapGroup(click.Group):
     ``dashboard`` (data flows one way) while one ``eventmap`` command holds them all. Loading on
     demand keeps imports acyclic and ``eventmap geocode`` free of Dash.
     """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an error eventmap raises on purpose (a bad setting) is one line, not a traceback."""
+        try:
+            return super().invoke(ctx)
+        except GeodataError as err:
+            _fail(str(err), 2 if isinstance(err, ConfigurationError) else 1)
 
     def _plugins(self) -> dict:
         from importlib.metadata import entry_points
