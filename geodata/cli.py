@@ -6,6 +6,7 @@ Run ``eventmap --help`` for the list. Errors print one clear line and exit non-z
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -100,11 +101,27 @@ class _EventmapGroup(click.Group):
             return None
 
 
+class _WarningLines(logging.Handler):
+    """Warnings of the library as ``eventmap: warning: …`` lines on the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"eventmap: warning: {record.getMessage()}", err=True)
+
+
+def _show_warnings() -> None:
+    log = logging.getLogger("geodata")
+    if not any(isinstance(h, _WarningLines) for h in log.handlers):
+        # Python's last-resort handler (which would print the bare message too) only speaks when
+        # no handler is found, so each warning is printed once.
+        log.addHandler(_WarningLines(logging.WARNING))
+
+
 @click.group(cls=_EventmapGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Settings file (TOML).")
 @click.pass_context
 def main(ctx: click.Context, config: Path | None) -> None:
     """eventmap: news articles in, a map of what happened where out."""
+    _show_warnings()
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
 
