@@ -7,6 +7,7 @@ GAZETTEER := geodata/gazetteer/data/gazetteer.sqlite
 GAZETTEER_INPUTS := $(wildcard geodata/gazetteer/data/*.tsv geodata/gazetteer/data/*.parquet geodata/gazetteer/data/*.toml) geodata/gazetteer/build.py
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 STORE ?= eventmap-store
+PORT ?=
 
 .PHONY: install data vendor run test bench lint format chromium screenshot clean
 
@@ -30,9 +31,10 @@ vendor: $(STAMP)
 	$(BIN)/python scripts/vendor_assets.py
 
 run: data vendor
-	@# Set everything up, ingest the demo corpus (idempotent) and serve the dashboard on 127.0.0.1:8050.
+	@# Set everything up, ingest the demo corpus (idempotent) and serve the dashboard on 127.0.0.1:8050
+	@# (another port: make run PORT=8051).
 	$(BIN)/eventmap ingest examples --store $(STORE)
-	$(BIN)/eventmap serve --store $(STORE)
+	$(BIN)/eventmap serve --store $(STORE)$(if $(PORT), --port $(PORT))
 
 chromium:
 	@# Debian's Chromium drives the browser tests (no browser download).
