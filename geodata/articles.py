@@ -77,6 +77,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>|<!--")
 _HTML_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
@@ -406,7 +407,8 @@ def read_article(
     text, encoding = _decode(raw, path, declared)
     if not text.strip():
         raise EmptyArticleError("is empty", path=path)
-    looks_html = path.suffix.lower() in (".html", ".htm") or re.match(
+    # An .html file without a single tag is text saved under the wrong name: read it as text.
+    looks_html = (path.suffix.lower() in (".html", ".htm") and _HTML_TAG.search(text[:20_000])) or re.match(
         r"\s*(<!doctype html|<html)", text[:500], re.IGNORECASE
     )
     if looks_html:

@@ -296,3 +296,10 @@ def test_ingest_stores_the_encoding_and_reads_stores_written_before_it(tmp_path,
         "doc_id",
         "encoding",
     ]
+
+
+def test_read_article_html_file_without_markup_is_read_as_text(tmp_path):
+    path = tmp_path / "saved-as.html"
+    path.write_text("Curfew in Esmeraldas\n\nThe governor imposed a night curfew on Tuesday.", encoding="utf-8")
+    article = read_article(path)
+    assert (article.title, article.text) == ("Curfew in Esmeraldas", "The governor imposed a night curfew on Tuesday.")
