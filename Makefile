@@ -45,13 +45,16 @@ test: data vendor chromium
 	$(BIN)/python -m pytest -q
 
 bench: data vendor chromium
-	@# Benchmarks print medians and ratios against baselines measured in the same run.
+	@# Benchmarks print medians and ratios against baselines measured in the same run; the ingest
+	@# fuzz (last) fails when a hostile file crashes ingest.
 	$(BIN)/python bench/bench_gazetteer.py
 	$(BIN)/python bench/bench_geoparse.py
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/eval_events.py
 	$(BIN)/python bench/bench_export.py
 	$(BIN)/python bench/bench_dashboard.py
+	$(BIN)/python bench/bench_online_guard.py
+	$(BIN)/python bench/fuzz_ingest.py
 
 screenshot: data vendor chromium
 	@# The README's picture: the demo corpus exported as a static map, rendered in Chromium.

@@ -78,9 +78,7 @@ def test_serve_runs_a_production_server_quietly(tmp_path, gazetteer_path):
     port = _free_port()
     env = {**os.environ, "EVENTMAP_GAZETTEER_PATH": str(gazetteer_path), "EVENTMAP_PORT": str(port)}
     command = [sys.executable, "-m", "geodata.cli", "serve", "--store", str(tmp_path / "store")]
-    process = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         url = f"http://127.0.0.1:{port}/"
         _wait_until_serving(url, process)
