@@ -196,3 +196,23 @@ def test_max_upload_bytes_is_a_setting(monkeypatch):
     monkeypatch.setenv("EVENTMAP_MAX_UPLOAD_BYTES", "1000")
     assert load_settings().max_upload_bytes == 1000
     assert Settings().max_upload_bytes == 1000
+
+
+def test_default_gazetteer_path_is_the_one_the_gazetteer_opens_without_settings():
+    from geodata.config import default_gazetteer_path
+    from geodata.gazetteer import _default_path
+
+    assert _default_path() == default_gazetteer_path()
+
+
+def test_a_first_gazetteer_lookup_does_not_import_the_settings_machinery(gazetteer_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from geodata.gazetteer import open_gazetteer; open_gazetteer().lookup('Manta'); "
+        "from geodata.geocoding.gazetteer import Gazetteer; Gazetteer(open_gazetteer().path).geocode('Quito'); "
+        "print(sorted(m for m in ('pydantic', 'pydantic_settings', 'geodata.config') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", "importing pydantic costs more than the whole 20 ms cold lookup"
