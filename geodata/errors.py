@@ -20,7 +20,8 @@ still catch them (``except ValueError`` catches a bad query)::
      └── StorageError (OSError)
 
 Foreign errors (geopy, pyarrow, OS errors) are translated once, at the module that talks to the
-foreign library, with ``raise ... from err``.
+foreign library, with ``raise ... from err``. File names in messages are quoted with
+:func:`quote_path`, so a name holding a newline or a quote still gives one line.
 """
 
 from __future__ import annotations
@@ -42,7 +43,20 @@ __all__ = [
     "ModelNotInstalledError",
     "StorageError",
     "UnreadableArticleError",
+    "quote_path",
 ]
+
+
+def quote_path(path: str | Path) -> str:
+    r"""A file name for an error line: quoted, with newlines and other control characters escaped.
+
+    Like ``ls`` and ``cp`` do, names are always quoted, so where the name ends is never in doubt;
+    undecodable bytes (a name that is not UTF-8) are escaped rather than crashing the print.
+
+    >>> print(quote_path("notes.md"), quote_path("two" + chr(10) + "lines.txt"))
+    'notes.md' 'two\nlines.txt'
+    """
+    return repr(str(path))
 
 
 class GeodataError(Exception):
@@ -65,7 +79,7 @@ class ArticleError(GeodataError):
 
     def __init__(self, message: str, *, path: str | Path | None = None) -> None:
         self.path = str(path) if path is not None else None
-        super().__init__(f"{self.path}: {message}" if self.path else message)
+        super().__init__(f"{quote_path(self.path)}: {message}" if self.path else message)
 
 
 class UnreadableArticleError(ArticleError, OSError):

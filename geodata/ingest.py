@@ -122,6 +122,7 @@ def _article_row(article: Article, n_events: int) -> dict[str, Any]:
         "published": article.published,
         "path": article.path,
         "author": article.author,
+        "encoding": article.encoding,
         "n_events": n_events,
         "ingested_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "text": article.text,

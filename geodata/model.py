@@ -193,6 +193,7 @@ ARTICLE_COLUMNS = [
     "published",
     "path",
     "author",
+    "encoding",
     "n_events",
     "ingested_at",
     "text",

@@ -132,10 +132,22 @@ class EventStore:
         import pandas as pd
 
         manifest = self.manifest()
-        frames = [self._read(part["articles"], columns=columns, geo=False) for part in manifest["parts"]]
+        frames = [self._read_articles(part["articles"], columns) for part in manifest["parts"]]
         if not frames:
             return pd.DataFrame(columns=columns or ARTICLE_COLUMNS)
-        return pd.concat(frames, ignore_index=True)
+        return pd.concat(frames, ignore_index=True).reindex(columns=columns or ARTICLE_COLUMNS)
+
+    def _read_articles(self, name: str, columns: list[str] | None) -> pd.DataFrame:
+        """One articles part; columns added since it was written (``encoding``) come back empty."""
+        if columns is not None:
+            import pyarrow.parquet as pq
+
+            try:
+                present = set(pq.read_schema(self.path / name).names)
+            except (OSError, ValueError) as err:
+                raise StorageError(f"{self.path / name} is unreadable ({err}); the store may be damaged") from err
+            columns = [c for c in columns if c in present]
+        return self._read(name, columns=columns, geo=False)
 
     def reports(self) -> gpd.GeoDataFrame:
         """Every stored (event, place) row as its article reported it, before merging."""

@@ -6,6 +6,7 @@ import ast
 import gzip
 import inspect
 import json
+import socket
 import textwrap
 
 import pytest
@@ -123,14 +124,16 @@ def test_serve_command_resolves_the_store(monkeypatch, tmp_path):
     assert load_settings(store_dir=None).store_dir == tmp_path / "cfg"
 
 
-def test_serve_command_binds_loopback_without_debug(monkeypatch, tmp_path, gazetteer_path):
-    import dash
-
+def test_serve_command_binds_loopback_by_default(monkeypatch, tmp_path, gazetteer_path):
+    from dashboard import commands
     from geodata.cli import main
 
     calls = {}
-    monkeypatch.setattr(dash.Dash, "run", lambda self, **kw: calls.update(kw))
+    monkeypatch.setattr(commands, "_run_server", lambda app, listener: calls.update(address=listener.getsockname()))
     env = {"EVENTMAP_GAZETTEER_PATH": str(gazetteer_path)}
-    result = CliRunner().invoke(main, ["serve", "--store", str(tmp_path / "store"), "--port", "8765"], env=env)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = CliRunner().invoke(main, ["serve", "--store", str(tmp_path / "store"), "--port", str(port)], env=env)
     assert result.exit_code == 0, result.output
-    assert calls == {"host": "127.0.0.1", "port": 8765, "debug": False}
+    assert calls == {"address": ("127.0.0.1", port)}

@@ -106,4 +106,4 @@ def test_cli_geoparse_articles_lists_places_and_skips_bad_files(tmp_path, gazett
     result = CliRunner().invoke(main, ["geoparse", str(tmp_path)], env={"EVENTMAP_GAZETTEER_PATH": str(gazetteer_path)})
     assert result.exit_code == 1
     assert "Piura" in result.output and "Tumbes" in result.output
-    assert "b.txt: is empty" in result.output
+    assert "b.txt': is empty" in result.output

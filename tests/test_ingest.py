@@ -80,7 +80,7 @@ def test_cli_ingest_events_round_trip(tmp_path, gazetteer_path):
         main, ["ingest", str(tmp_path / "a.txt"), str(tmp_path / "missing.txt")], env=_env(gazetteer_path, store)
     )
     assert result.exit_code == 1
-    assert "missing.txt: no such file or folder" in result.output
+    assert "missing.txt': no such file or folder" in result.output
     assert "1 new article" in result.output
     out = tmp_path / "events.geojson"
     exported = runner.invoke(

@@ -40,9 +40,9 @@ _OPEN_LOCK = threading.Lock()
 
 
 def _default_path() -> Path:
-    from geodata.config import default_gazetteer_path
-
-    return default_gazetteer_path()
+    # geodata.config.default_gazetteer_path(), without importing the settings (pydantic) on the
+    # cold path of a first lookup; a test checks that both agree.
+    return Path(__file__).resolve().parent / "data" / "gazetteer.sqlite"
 
 
 def open_gazetteer(path: str | Path | None = None) -> GazetteerIndex:

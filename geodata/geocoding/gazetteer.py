@@ -17,15 +17,17 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 from geopy.point import Point
 
-from geodata.config import Settings, load_settings
 from geodata.errors import InvalidQueryError
 from geodata.gazetteer import KINDS, GazetteerIndex, PlaceRecord, open_gazetteer
+
+if TYPE_CHECKING:
+    from geodata.config import Settings
 
 __all__ = ["MAX_QUERY_LENGTH", "Gazetteer", "clean_query", "validate_country_codes", "validate_kinds"]
 
@@ -113,7 +115,11 @@ class Gazetteer(Geocoder):
     def __init__(self, path: str | Path | None = None, *, settings: Settings | None = None) -> None:
         super().__init__(user_agent="eventmap-gazetteer")
         if path is None:
-            path = (settings or load_settings()).gazetteer_path
+            if settings is None:
+                from geodata.config import load_settings  # pydantic: imported only when settings are read
+
+                settings = load_settings()
+            path = settings.gazetteer_path
         self.index = open_gazetteer(path)
 
     def geocode(

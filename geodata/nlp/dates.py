@@ -56,8 +56,9 @@ _MONTHS = {
 }
 _WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 _MONTH = r"(?P<{name}>January|February|March|April|May|June|July|August|September|October|November|December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
-_DAY = r"(?P<{name}>[0-3]?\d)(?:st|nd|rd|th)?"
-_YEAR = r"(?P<{name}>(?:19|20)\d\d)"
+# [0-9], not \d: "٢٠٢٦" is a number to int() but not a date to put in an ISO column.
+_DAY = r"(?P<{name}>[0-3]?[0-9])(?:st|nd|rd|th)?"
+_YEAR = r"(?P<{name}>(?:19|20)[0-9][0-9])"
 _WEEKDAY = r"(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _RANGE_SEP = r"\s*(?:-|–|—|to|through|until|till|and)\s*"
 
@@ -76,8 +77,11 @@ def _y(name: str) -> str:
 
 # Order matters: longer, more specific forms first; matches never overlap.
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("iso_range", re.compile(r"\b(?P<a>\d{4}-\d{2}-\d{2})" + _RANGE_SEP + r"(?P<b>\d{4}-\d{2}-\d{2})\b")),
-    ("iso", re.compile(r"\b(?P<a>\d{4}-\d{2}-\d{2})\b")),
+    (
+        "iso_range",
+        re.compile(r"\b(?P<a>[0-9]{4}-[0-9]{2}-[0-9]{2})" + _RANGE_SEP + r"(?P<b>[0-9]{4}-[0-9]{2}-[0-9]{2})\b"),
+    ),
+    ("iso", re.compile(r"\b(?P<a>[0-9]{4}-[0-9]{2}-[0-9]{2})\b")),
     (
         "md_md_range",
         re.compile(
@@ -209,8 +213,21 @@ class DateMention:
     precision: str  # day | month | year
 
 
+# The only non-ASCII letters that a case-insensitive pattern matches to ASCII ones: "Auguſt"
+# matches the month pattern, so it must also be found in the tables.
+_ASCII_FOLD = str.maketrans({"İ": "i", "ı": "i", "ſ": "s", "\u212a": "k"})
+
+
+def _name_key(text: str) -> str:
+    return text.translate(_ASCII_FOLD).lower().rstrip(".")
+
+
 def _month_number(text: str) -> int:
-    return _MONTHS[text.lower().rstrip(".")]
+    return _MONTHS[_name_key(text)]
+
+
+def _weekday_number(text: str) -> int:
+    return _WEEKDAYS[_name_key(text)]
 
 
 def _year_for(month: int, day: int | None, published: dt.date, future: bool) -> int:
@@ -231,6 +248,11 @@ def _safe(year: int, month: int, day: int) -> dt.date | None:
         return dt.date(year, month, day)
     except ValueError:
         return None
+
+
+def _iso(text: str) -> dt.date | None:
+    """``2026-03-04`` as a date; ``None`` for ``2026-13-45``."""
+    return _safe(*map(int, text.split("-")))
 
 
 def _parse_absolute(text: str, published: dt.date) -> dt.date | None:
@@ -256,9 +278,10 @@ def _week_start(day: dt.date) -> dt.date:
 def _resolve(kind: str, m: re.Match[str], published: dt.date, future: bool) -> tuple[str, str | None, str] | None:
     g = m.groupdict()
     if kind == "iso_range":
-        return g["a"], g["b"], "day"
+        start, end = _iso(g["a"]), _iso(g["b"])
+        return (g["a"], g["b"], "day") if start and end and start <= end else None
     if kind == "iso":
-        return (g["a"], None, "day") if _safe(*map(int, g["a"].split("-"))) else None
+        return (g["a"], None, "day") if _iso(g["a"]) else None
     if kind in ("md_md_range", "dm_dm_range", "md_d_range", "d_dm_range"):
         m1 = _month_number(g["m1"])
         m2 = _month_number(g["m2"]) if g.get("m2") else m1
@@ -305,7 +328,7 @@ def _resolve(kind: str, m: re.Match[str], published: dt.date, future: bool) -> t
             return f"{year:04d}-{month:02d}", published.isoformat(), "month"
         return f"{year:04d}-{month:02d}", None, "month"
     if kind == "weekday_range":
-        first, second = _WEEKDAYS[g["wd1"].lower()], _WEEKDAYS[g["wd2"].lower()]
+        first, second = _weekday_number(g["wd1"]), _weekday_number(g["wd2"])
         if future:
             start = published + dt.timedelta(days=(first - published.weekday()) % 7)
         else:
@@ -322,7 +345,7 @@ def _resolve(kind: str, m: re.Match[str], published: dt.date, future: bool) -> t
         return saturday.isoformat(), (saturday + dt.timedelta(days=1)).isoformat(), "day"
     if kind == "weekday":
         rel = (g.get("rel") or "").lower()
-        target = _WEEKDAYS[g["weekday"].lower()]
+        target = _weekday_number(g["weekday"])
         if rel == "next" or (future and rel not in ("last", "since", "overnight into")):
             delta = (target - published.weekday()) % 7 or 7
             return (published + dt.timedelta(days=delta)).isoformat(), None, "day"
@@ -394,6 +417,9 @@ def find_dates(text: str, published: dt.date | str | None) -> list[DateMention]:
             resolved = _resolve(kind, m, base, _speaks_of_future(text, start) and kind != "since_month")
             if resolved is None:
                 continue
+            date, date_end, precision = resolved
+            if date_end is not None and date_end[: len(date)] < date[: len(date_end)]:
+                resolved = (date, None, precision)  # "since 2027" in a 2026 article: no range ends before it starts
             taken.append((start, end))
             out.append(DateMention(start, end, m.group(0), *resolved))
     out.sort(key=lambda d: d.start)

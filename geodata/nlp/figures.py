@@ -211,8 +211,11 @@ def find_figures(text: str) -> list[Figure]:
     taken: list[tuple[int, int]] = []
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(text):
-            start, end = m.span()
-            if any(start < b and a < end for a, b in taken):
+            # Optional trailing parts can leave whitespace at either end; the span is the figure's words.
+            words = m.group(0)
+            start = m.start() + len(words) - len(words.lstrip())
+            end = m.end() - (len(words) - len(words.rstrip()))
+            if start >= end or any(start < b and a < end for a, b in taken):
                 continue
             g = m.groupdict()
             value = parse_number(g["num"], g.get("scale"))
@@ -232,7 +235,7 @@ def find_figures(text: str) -> list[Figure]:
                 if verb in _DOWN:
                     value = -value
             taken.append((start, end))
-            out.append(Figure(kind, value, unit, m.group(0).strip(), start, end))
+            out.append(Figure(kind, value, unit, text[start:end], start, end))
     out.sort(key=lambda f: f.start)
     return out
 
