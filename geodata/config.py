@@ -58,6 +58,9 @@ class Settings:
     geocoder_timeout: float = _setting(10.0, "Timeout in seconds of one online geocoder request.")
     geocoder_cache_dir: Path = _setting(Path(".eventmap-cache/geocoder"), "On-disk cache of online geocoder answers.")
     max_article_bytes: int = _setting(5_000_000, "Larger input files are refused with a clear error (bytes).")
+    max_upload_bytes: int = _setting(
+        5_000_000, "Larger files uploaded to the dashboard are refused before they are read whole (bytes)."
+    )
     host: str = _setting("127.0.0.1", "Address the dashboard binds to (loopback by default).")
     port: int = _setting(8050, "Port of the dashboard.")
     online_tiles: bool = _setting(
@@ -82,8 +85,8 @@ class Settings:
             raise ConfigurationError("geocoder_min_delay must be ≥ 0 and geocoder_timeout > 0")
         if not 0 < self.port < 65536:
             raise ConfigurationError(f"port = {self.port} is not a TCP port (1–65535)")
-        if self.max_article_bytes <= 0:
-            raise ConfigurationError("max_article_bytes must be positive")
+        if self.max_article_bytes <= 0 or self.max_upload_bytes <= 0:
+            raise ConfigurationError("max_article_bytes and max_upload_bytes must be positive")
 
 
 def _coerce(name: str, kind: Any, value: Any) -> Any:
