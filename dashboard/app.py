@@ -178,6 +178,7 @@ def create_app(
     )
     events = dashboard_data.EventData(store, settings, gazetteer=gazetteer)
     uploads = UploadJobs(store, settings, make_ingestor=lambda: _ingestor(settings))
+    app.server.config["EVENTMAP_MAX_UPLOAD_BYTES"] = settings.max_upload_bytes
     basemap, names = _load_basemap(settings)
     prefix = app.config.requests_pathname_prefix
     _register_routes(app.server, app.config.routes_pathname_prefix, events, basemap, uploads)

@@ -144,7 +144,9 @@ def event_card_html(event: Mapping[str, Any]) -> str:
     roles = [r for r, key in zip(roles, ("agent", "target"), strict=True) if not is_missing(event.get(key))]
     if actors or roles:
         listed = ("Actors: " + ", ".join(actors)) if actors else "Actors"
-        parts.append('<div class="em-card-actors">' + listed + (" (" + "; ".join(roles) + ")" if roles else "") + "</div>")
+        parts.append(
+            '<div class="em-card-actors">' + listed + (" (" + "; ".join(roles) + ")" if roles else "") + "</div>"
+        )
     triggers = [_text(t) for t in _list(event.get("triggers"))]
     meta = []
     if not is_missing(event.get("confidence")):

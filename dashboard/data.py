@@ -220,9 +220,7 @@ def filter_options(
         for label, count in sorted(dict(counts).items(), key=lambda kv: (-kv[1], kv[0]))
     ]
     present = set(frame["status"].dropna()) if "status" in frame.columns else set(MAPPED_STATUSES[:1])
-    statuses = [
-        {"label": status + ("" if status in present else " (none)"), "value": status} for status in STATUSES
-    ]
+    statuses = [{"label": status + ("" if status in present else " (none)"), "value": status} for status in STATUSES]
     return {
         "subtypes": subtypes,
         "countries": countries,
@@ -360,9 +358,7 @@ class Snapshot:
         """:func:`~dashboard.payload.text_payload`, binary and gzipped."""
         return self._memo(
             "text_gz",
-            lambda: gzip.compress(
-                encode_binary(text_payload(self.frame, generation=self.generation)), compresslevel=3
-            ),
+            lambda: gzip.compress(encode_binary(text_payload(self.frame, generation=self.generation)), compresslevel=3),
         )
 
     def places(self) -> list[dict[str, Any]]:
@@ -492,7 +488,9 @@ def card_view(snapshot: Snapshot, selection: Mapping[str, Any] | None, pick: int
     rows at the clicked place, or at every area under the pointer, most precise first.
     """
     if selection and selection.get("hidden"):
-        return CardView(_EMPTY_CARD, [], None, "The event you picked is hidden by the filters; click a place to see others.")
+        return CardView(
+            _EMPTY_CARD, [], None, "The event you picked is hidden by the filters; click a place to see others."
+        )
     if not selection or not selection.get("rows"):
         return CardView(_EMPTY_CARD, [], None, "Click a place, an area or a table row to see its events.")
     if selection.get("generation") != snapshot.generation:

@@ -244,9 +244,14 @@ def _side(articles: list[dict[str, str]]) -> html.Aside:
             html.Div(
                 [
                     dcc.Input(
-                        id=ids.UPLOAD_PUBLISHED, type="text", placeholder="published YYYY-MM-DD (optional)", className="em-input"
+                        id=ids.UPLOAD_PUBLISHED,
+                        type="text",
+                        placeholder="published YYYY-MM-DD (optional)",
+                        className="em-input",
                     ),
-                    dcc.Input(id=ids.UPLOAD_SOURCE, type="text", placeholder="source URL (optional)", className="em-input"),
+                    dcc.Input(
+                        id=ids.UPLOAD_SOURCE, type="text", placeholder="source URL (optional)", className="em-input"
+                    ),
                 ],
                 className="em-upload-fields",
             ),
