@@ -298,7 +298,7 @@ def _move(frame: pd.DataFrame, changes: Mapping[int, Mapping[str, Any]]) -> None
     for column in (*_PLACE_FIELDS, "place_reason", "place_score"):
         if column not in frame.columns:
             frame[column] = None
-        if frame[column].dtype.kind in "iub":
+        if frame[column].dtype != object:  # an all-missing column reads back as float
             frame[column] = frame[column].astype(object)
     positions = {column: frame.columns.get_loc(column) for column in (*_PLACE_FIELDS, "place_reason")}
     for i in rows:

@@ -11,9 +11,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 import numpy as np
+import pytest
 
 from dashboard.data import decode_mask
 from dashboard.payload import compact_payload, encode_binary
@@ -221,7 +220,7 @@ def test_areas_at_a_point_list_the_most_precise_first():
     square = lambda x0, y0, x1, y1: {
         "type": "Polygon",
         "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]],
-    }  # noqa: E731
+    }
     shapes = {
         "type": "FeatureCollection",
         "features": [

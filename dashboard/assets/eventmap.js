@@ -200,6 +200,7 @@
 
   /** Country labels of the offline basemap; small countries appear as you zoom in. */
   EM.labelToLayer = function (feature, latlng, context) {
+    if (context && context.map) EM.map = context.map; // the Leaflet map (tests and tools use it)
     if (context && context.map && !context.map._emZoomClasses) {
       const map = context.map;
       map._emZoomClasses = true;
@@ -383,7 +384,10 @@
       const out = (win, stop) => {
         const w = win ? [Math.max(a, Math.min(win[0], win[1])), Math.min(b, Math.max(win[0], win[1]))] : null;
         const full = !w || (w[0] <= a && w[1] >= b);
-        const playing = stop === undefined ? !paused : !stop;
+        // Whether playback runs is kept here, not read from the clock's state: a tick already queued
+        // when Pause is clicked must not start it again.
+        const playing = stop === undefined ? !!EM.playing : !stop;
+        EM.playing = playing;
         return [full ? null : w, isoDay(w ? w[0] : a), isoDay(w ? w[1] : b), !playing, playing ? "❚❚ Pause" : "▶ Play"];
       };
       const current = windowNow || [a, b];
@@ -413,14 +417,14 @@
       if (trigger === "em-dates-all") return out(null, true);
       const step = Math.max(1, Math.round(((b - a) / 60) * (Number(speed) || 1)));
       if (trigger === "em-play") {
-        if (!paused) return out(windowNow, true);
+        if (EM.playing) return out(windowNow, true);
         // Playback starts where the events dated to the day start (d.extent), never on an empty year.
         const width = windowNow ? current[1] - current[0] : Math.max(7, Math.round((b - a) / 12));
         const start = windowNow && current[1] < b ? current[0] : a;
         return out([start, start + width], false);
       }
       if (trigger === "em-play-clock") {
-        if (paused) return dc.no_update;
+        if (!EM.playing) return dc.no_update;
         if (current[1] >= b) return out(current, true);
         return out([current[0] + step, current[1] + step], false);
       }
