@@ -217,10 +217,10 @@ def test_areas_at_a_point_list_the_most_precise_first():
         },
         "rows": {k: [] for k in ("p", "c", "s", "d0", "dd", "dp", "k", "o", "r", "ev")},
     }
-    square = lambda x0, y0, x1, y1: {
-        "type": "Polygon",
-        "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]],
-    }
+
+    def square(x0, y0, x1, y1):
+        return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
+
     shapes = {
         "type": "FeatureCollection",
         "features": [

@@ -63,9 +63,9 @@ def events(gazetteer):
     twice = [_at(base, gazetteer, "Quito", "em-two"), _at(base, gazetteer, "Guayaquil", "em-two")]
     # Events dated only to a year, long before the others: spans, not the timeline's start.
     old = []
-    for k in range(3):
+    for k, (date, precision) in enumerate([("2019", "year")] * 3 + [("2025-06", "month"), ("2025", "year")]):
         row = frame.iloc[[10 + k]].copy()
-        row["event_id"], row["date"], row["date_end"], row["date_precision"] = f"em-old-{k}", "2019", None, "year"
+        row["event_id"], row["date"], row["date_end"], row["date_precision"] = f"em-old-{k}", date, None, precision
         row["status"] = "reported"
         old.append(row)
     return pd.concat([frame, *extra, *twice, *old], ignore_index=True)
@@ -223,7 +223,12 @@ def test_dash013_year_dates_are_spans_and_playback_starts_with_the_dated_events(
     page, _, errors = session
     first_day = min(d for d, p in zip(events["date"], events["date_precision"], strict=True) if p == "day")
     assert page.input_value("#em-date-from") == first_day
-    page.wait_for_selector(".em-slot-timeline .scatterlayer .trace", timeout=30_000)  # the year spans
+    # Spans for the month and year dates inside the range, a note for those before it.
+    page.wait_for_selector(".em-slot-timeline .scatterlayer .trace", timeout=30_000)
+    page.wait_for_function(
+        "document.querySelector('.em-slot-timeline').textContent.includes('3 earlier events dated only to a month or year')",
+        timeout=30_000,
+    )
     page.click("#em-play")
     page.wait_for_function("window.eventmap.spec && window.eventmap.spec.window", timeout=30_000)
     start = page.evaluate("window.eventmap.isoDay(window.eventmap.spec.window[0])")
@@ -403,6 +408,8 @@ def test_dash019_a_correction_persists_and_shows_on_the_card(session, store_dir,
         "g => window.eventmap.loaded && window.eventmap.loaded !== g", arg=generation, timeout=60_000
     )
     page.wait_for_function("window.eventmap.spec && window.eventmap.spec.query === 'Santa Cruz'")
+    # The event moved to the chosen place, maybe out of the current view: look at the whole world.
+    page.evaluate("() => { window.eventmap.map.setView([0, 0], 1, {animate: false}); }")
     page.wait_for_selector(".em-slot-table td", timeout=30_000)
     page.locator(".em-slot-table td[data-dash-column='place']").first.click()
     page.wait_for_function("document.getElementById('em-card').srcdoc.includes('corrected by user')", timeout=60_000)

@@ -164,6 +164,21 @@ def test_date_filter_rebuilds_the_clusters(offline_map, events):
         assert errors == []
 
 
+def test_status_control_shows_the_other_statuses_on_demand(offline_map, events):
+    with chromium_page() as (page, _log, errors):
+        open_offline(page, offline_map)
+        shown = events[events["status"].isin(MAPPED_STATUSES)]["event_id"].nunique()
+        assert status_count(page) == shown
+        boxes = page.locator(".em-statuses input")
+        assert [boxes.nth(k).get_attribute("value") for k in range(2)] == ["reported", "planned"]
+        assert page.locator(".em-statuses input:checked").count() == 2
+        page.locator(".em-statuses input[value='denied']").check()
+        denied = events[events["status"].isin([*MAPPED_STATUSES, "denied"])]["event_id"].nunique()
+        page.wait_for_function(f"document.querySelector('.em-status').textContent.includes('{denied:,} of')")
+        assert denied > shown
+        assert errors == []
+
+
 def test_online_map_loads_the_pinned_cdn_assets(online_map):
     local = {a.url: a.path for a in export._assets()}
     with chromium_page() as (page, log, errors):

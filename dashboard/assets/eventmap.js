@@ -345,6 +345,10 @@
       EM.defaults = source.defaults || EM.defaults || {};
       EM.upload = source.upload || EM.upload;
       ensureFileInput();
+      // At phone width the legend starts folded: open, it would cover half the map.
+      const legend = document.querySelector(".em-legend");
+      if (legend && !EM.legendFolded && root.innerWidth < 760) legend.open = false;
+      EM.legendFolded = true;
       loading(EM.data ? "Loading the updated events…" : "Loading events…");
       const { payload, data } = await loadPayload(source);
       EM.marks.loaded = performance.now();
@@ -647,7 +651,7 @@
     const source = (document.getElementById("em-upload-source") || {}).value || "";
     try {
       let batch = "";
-      let sent = 0;
+      let fromServer = 0;
       for (const [k, file] of files.entries()) {
         uploadProgress(k, files.length, `Sending ${file.name}…`);
         const refused = refusedHere(file, rules);
@@ -660,25 +664,26 @@
         const answer = await response.json();
         if (!response.ok) throw new Error(answer.error || `HTTP ${response.status}`);
         batch = answer.batch;
-        if (answer.line) uploadLine(answer.line);
-        else sent++;
+        if (answer.line) {
+          uploadLine(answer.line);
+          fromServer++; // the job's own lines start with these
+        }
       }
       if (!batch) {
         uploadProgress(0, 0, "");
-        uploadLine(sent ? "Nothing was sent." : "No file could be added.");
+        uploadLine("No file could be added.");
         return;
       }
       const response = await fetch(`${rules.url}/commit`, {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ batch, published, source }),
       });
       let job = await response.json();
-      const shown = uploadBox().childElementCount;
       while (job.state !== "done" && job.state !== "failed") {
         uploadProgress(job.done, job.total, job.stage);
         await new Promise((resolve) => setTimeout(resolve, 400));
         job = await fetchJson(rules.jobs_url + job.job);
       }
-      job.lines.slice(shown).forEach(uploadLine);
+      job.lines.slice(fromServer).forEach(uploadLine);
       uploadProgress(0, 0, "");
       EM.lastJob = job;
       // The server callback reloads the data when the store changed.
@@ -773,9 +778,18 @@
     }));
     const spans = spanTraces(d, got.spans, d.extent, (k) => top * (1.08 + 0.06 * (k % 4)));
     const range = [isoDay(d.extent[0] - 1), isoDay(d.extent[1] + 2)];
+    // Month/year dates wholly outside the range are not drawn there: a note at the edge counts them.
+    const outside = (before) => got.spans.filter(([a, b]) => (before ? b < d.extent[0] : a > d.extent[1])).reduce((n, s) => n + s[3], 0);
+    const notes = [[outside(true), 0, "left", "← "], [outside(false), 1, "right", ""]]
+      .filter(([n]) => n > 0)
+      .map(([n, x, anchor, arrow]) => ({
+        xref: "paper", yref: "paper", x, y: 1, xanchor: anchor, yanchor: "top", showarrow: false, font: { size: 10, color: "#555" },
+        text: `${arrow}${plural(n, x ? "later event" : "earlier event")} dated only to a month or year${x ? " →" : ""}`,
+      }));
     return {
       data: data.concat(spans),
       layout: chartLayout({
+        annotations: notes,
         barmode: "stack", bargap: 0, dragmode: "select", selectdirection: "h", hovermode: "closest", shapes: windowShape(),
         xaxis: Object.assign({}, AXIS, { type: "date", range, fixedrange: true }),
         yaxis: Object.assign({}, AXIS, { visible: false, range: [0, top * (spans.length ? 1.35 : 1.05)] }),
