@@ -389,8 +389,8 @@ def test_dash018_upload_shows_progress_and_a_line_for_every_refused_file(session
 def test_dash019_a_correction_persists_and_shows_on_the_card(session, store_dir, output_dir):
     page, _, errors = session
     # An event whose place has runner-up candidates, picked from the data.
-    page.fill("#em-text", "Santa Cruz")
-    page.wait_for_function("window.eventmap.spec && window.eventmap.spec.query === 'Santa Cruz'")
+    page.fill("#em-text", "em-santa-cruz")
+    page.wait_for_function("window.eventmap.spec && window.eventmap.spec.query === 'em-santa-cruz'")
     page.wait_for_selector(".em-slot-table td", timeout=30_000)
     page.locator(".em-slot-table td[data-dash-column='place']").first.click()
     page.wait_for_function("!document.getElementById('em-correct-box').classList.contains('em-hidden')")
@@ -407,11 +407,12 @@ def test_dash019_a_correction_persists_and_shows_on_the_card(session, store_dir,
     page.wait_for_function(
         "g => window.eventmap.loaded && window.eventmap.loaded !== g", arg=generation, timeout=60_000
     )
-    page.wait_for_function("window.eventmap.spec && window.eventmap.spec.query === 'Santa Cruz'")
+    page.wait_for_function("window.eventmap.spec && window.eventmap.spec.query === 'em-santa-cruz'")
     # The event moved to the chosen place, maybe out of the current view: look at the whole world.
     page.evaluate("() => { window.eventmap.map.setView([0, 0], 1, {animate: false}); }")
     page.wait_for_selector(".em-slot-table td", timeout=30_000)
-    page.locator(".em-slot-table td[data-dash-column='place']").first.click()
+    # Another cell of the row (the table keeps its active cell across a reload).
+    page.locator(".em-slot-table td[data-dash-column='category']").first.click()
     page.wait_for_function("document.getElementById('em-card').srcdoc.includes('corrected by user')", timeout=60_000)
     page.screenshot(path=str(output_dir / "dashboard-v2-corrected.png"))
     lines = (store_dir / "corrections.jsonl").read_text(encoding="utf-8").splitlines()
