@@ -175,9 +175,10 @@ def _factorize(series: Any, first: Sequence[str] = (), *, labels_of: Any = None)
     import numpy as np
     import pandas as pd
 
-    raw = series.astype(object).where(series.notna(), "") if hasattr(series, "where") else series
-    codes, uniques = pd.factorize(pd.Series(raw, dtype=object).astype(str), sort=False)
-    names = [labels_of(u) if labels_of else u for u in uniques]
+    values = series.to_numpy(dtype=object) if hasattr(series, "to_numpy") else np.asarray(series, dtype=object)
+    # Object arrays factorize fast; pandas' Arrow strings would be converted value by value.
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object).fillna(""), sort=False)
+    names = [labels_of(str(u)) if labels_of else str(u) for u in uniques]
     labels: dict[str, int] = {label: n for n, label in enumerate(first)}
     remap = np.empty(max(len(names), 1), dtype=np.int32)
     for k, name in enumerate(names):
@@ -310,6 +311,7 @@ def compact_payload(frame: gpd.GeoDataFrame, *, generation: str = "") -> dict[st
     10
     """
     import numpy as np
+    import pandas as pd
 
     n = len(frame)
     place_codes, places = place_records(frame)
@@ -322,7 +324,9 @@ def compact_payload(frame: gpd.GeoDataFrame, *, generation: str = "") -> dict[st
     outlets, outlet_labels = _outlets(_column(frame, "source"))
     roles, role_labels = _factorize(_column(frame, "place_role"), PLACE_ROLES)
     precisions, precision_labels = _factorize(_column(frame, "date_precision"), DATE_PRECISIONS)
-    events, _ = _factorize(_column(frame, "event_id"))
+    # Rows of one event share a code; the ids themselves stay on the server.
+    events = pd.factorize(pd.Series(_column(frame, "event_id").to_numpy(dtype=object)).fillna(""), sort=False)[0]
+    events = events.astype(np.int32)
     fatalities = _column(frame, "fatalities").to_numpy(dtype=object)
     fat = np.zeros(n, np.int32)
     for i in np.flatnonzero([not is_missing(v) for v in fatalities]) if n else ():
