@@ -1,4 +1,4 @@
-"""Dashboard benchmark in Chromium: time to first map paint and filter latency at 1k, 10k and 100k events.
+"""Dashboard benchmark in Chromium: server start, memory, first map paint and filter latency from 1k to 1M events.
 
 For each size, a store of synthetic events is written to a temporary folder, the dashboard is served
 on 127.0.0.1 (warmed: the store's merge and the payloads are built before timing, as ``eventmap
@@ -11,9 +11,15 @@ serve`` does in the background at start), and Debian's headless Chromium is driv
   markers painted (Element Timing render time). Measured inside the page, median and p95. The side
   panels (timeline, charts, table) update after the map, in later frames; they are not counted.
 
-    python bench/bench_dashboard.py [--sizes 1000 10000 100000] [--runs 3] [--reps 20] [--json out.json]
+* **server start and memory**: ``eventmap serve`` in its own process, from its start to the
+  events payload answered (the store read, merged and encoded), and the process's peak RSS then.
 
-Goals (issue #5): first paint ≤ 2.0 s and filter p95 ≤ 150 ms at 100,000 events.
+    python bench/bench_dashboard.py [--sizes 1000 10000 100000 1000000] [--runs 3] [--reps 20] [--json out.json]
+
+Goals (issue #12): at 1,000,000 events server start ≤ 10 s, RSS ≤ 2 GiB, first paint ≤ 4 s and
+filter → map redrawn p95 ≤ 300 ms; at 100,000 first paint ≤ 2.0 s and counter p95 ≤ 150 ms.
+Stores above 100,000 events tile a 100,000-event synthetic store (new ids, dates shifted by a
+year per copy), which keeps the benchmark's own set-up time reasonable.
 """
 
 from __future__ import annotations
@@ -87,17 +93,75 @@ async ([target, value]) => {
 """
 
 
-def make_store(n: int, folder: Path) -> Path:
-    from geodata.store import EventStore
+BASE = 100_000
+
+
+def synthetic_frame(n: int):
+    import datetime as dt
+
+    import pandas as pd
+
     from geodata.synthetic import synthetic_events
 
-    frame = synthetic_events(n, seed=7)
+    if n <= BASE:
+        return synthetic_events(n, seed=7)
+    base = synthetic_events(BASE, seed=7)
+    copies = []
+    for k in range((n + BASE - 1) // BASE):
+        copy = base.copy() if k else base
+        if k:
+            shift = dt.timedelta(days=365 * k)
+            copy["event_id"] = copy["event_id"] + f"-{k}"
+            copy["doc_id"] = copy["doc_id"] + f"-{k}"
+            copy["doc_ids"] = [[d] for d in copy["doc_id"]]
+            for column in ("date", "published"):
+                copy[column] = [(dt.date.fromisoformat(v) - shift).isoformat() for v in copy[column]]
+        copies.append(copy)
+    return pd.concat(copies, ignore_index=True).iloc[:n]
+
+
+def make_store(n: int, folder: Path) -> Path:
+    from geodata.store import EventStore
+
+    frame = synthetic_frame(n)
     docs = frame.drop_duplicates("doc_id")
     articles = [
         {"doc_id": r.doc_id, "title": r.title, "source": r.source, "published": r.published} for r in docs.itertuples()
     ]
     EventStore(folder).add(articles, frame)
     return folder
+
+
+def server_start(store: Path, timeout: float = 600.0) -> tuple[float, float, str]:
+    """``eventmap serve`` in its own process: seconds from start to the events payload answered, peak RSS (MiB)."""
+    import os
+    import subprocess
+    import urllib.request
+
+    from browser_helpers import free_port
+
+    port = free_port()
+    env = {**os.environ, "EVENTMAP_STORE": str(store), "EVENTMAP_PORT": str(port)}
+    t0 = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "geodata.cli", "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while time.perf_counter() - t0 < timeout:
+            try:
+                with urllib.request.urlopen(f"{url}/eventmap-api/events.bin", timeout=timeout) as response:
+                    response.read()
+                break
+            except OSError:
+                time.sleep(0.05)  # the server is not listening yet
+        started = time.perf_counter() - t0
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        peak = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return started, peak, url
 
 
 def warm(app) -> float:
@@ -107,8 +171,8 @@ def warm(app) -> float:
     assert layout.status_code == 200, layout.status_code
     source = json.dumps(layout.get_json())
     generation = source.split("?g=")[1].split('"')[0]
-    for name in ("events", "text", "shapes"):
-        assert client.get(f"/eventmap-api/{name}.json?g={generation}").status_code == 200
+    for name in ("events.bin", "text.bin", "shapes.json"):
+        assert client.get(f"/eventmap-api/{name}?g={generation}").status_code == 200
     return time.perf_counter() - t0
 
 
@@ -132,9 +196,8 @@ def measure(url: str, runs: int, reps: int, browser) -> dict:
     page.goto(url)
     page.wait_for_selector(".em-marker, .em-cluster", timeout=60_000)
     page.wait_for_function("window.eventmap && window.eventmap.text && window.eventmap.shapes", timeout=60_000)
-    page.wait_for_timeout(500)
     payload = page.evaluate(
-        "performance.getEntriesByType('resource').filter(e => e.name.includes('eventmap-api/events'))"
+        "performance.getEntriesByType('resource').filter(e => e.name.includes('eventmap-api/events.bin'))"
         ".map(e => [e.transferSize, e.decodedBodySize])[0]"
     )
     sizes.append(payload)
@@ -170,7 +233,7 @@ def measure(url: str, runs: int, reps: int, browser) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
     parser.add_argument("--runs", type=int, default=3, help="page loads per size (first paint)")
     parser.add_argument(
         "--reps", type=int, default=10, help="rounds of filter changes per size (2 changes per kind each)"
@@ -191,11 +254,12 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             store = make_store(n, Path(tmp) / f"store-{n}")
             built = time.perf_counter() - t0
+            started, rss, _ = server_start(store)
             app = create_app(store, settings, warm=False)
             warmed = warm(app)
             with serve_wsgi(app.server) as url:
                 figures = measure(url, args.runs, args.reps, browser)
-            figures.update(store_build_s=built, server_warm_s=warmed)
+            figures.update(store_build_s=built, server_warm_s=warmed, server_start_s=started, server_rss_mib=rss)
             report[n] = figures
             print(f"measured {n:,} events", file=sys.stderr)
         browser.close()
@@ -208,10 +272,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     print()
     print(
-        "| events | payload (gzip / JSON) | server warm-up | first map paint: median (runs) | "
+        "| events | payload (gzip / binary) | server start (process → payload) | peak RSS | first map paint: median (runs) | "
         "category toggle | date change | search (incl. 0.12 s debounce) |"
     )
-    print("|---:|---:|---:|---:|---|---|---|")
+    print("|---:|---:|---:|---:|---:|---|---|---|")
     for n, f in report.items():
         cells = []
         for kind in ("category", "date", "text"):
@@ -223,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         size = f["payload_bytes"] or [0, 0]
         print(
-            f"| {n:,} | {size[0] / 1e6:.2f} / {size[1] / 1e6:.2f} MB | {f['server_warm_s']:.1f} s | "
+            f"| {n:,} | {size[0] / 1e6:.2f} / {size[1] / 1e6:.2f} MB | {f['server_start_s']:.1f} s | "
+            f"{f['server_rss_mib']:,.0f} MiB | "
             f"{statistics.median(f['first_paint_s']):.2f} s ({', '.join(f'{x:.2f}' for x in f['first_paint_s'])}) | "
             + " | ".join(cells)
             + " |"

@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 from dash import Dash
 
 from dashboard import data as dashboard_data
+from dashboard import storeio
 from dashboard.callbacks import register_callbacks
+from dashboard.jobs import UploadJobs
 from dashboard.layout import build_layout
 from dashboard.map_layers import attribution
 
@@ -52,8 +54,14 @@ def _gzip_response(body: bytes, *, max_age: int):
     return response
 
 
-def _register_routes(server: Flask, prefix: str, events: dashboard_data.EventData, basemap: dict[str, Any]) -> None:
-    from flask import request
+def _register_routes(
+    server: Flask,
+    prefix: str,
+    events: dashboard_data.EventData,
+    basemap: dict[str, Any],
+    uploads: UploadJobs,
+) -> None:
+    from flask import jsonify, request
 
     def snapshot() -> dashboard_data.Snapshot:
         return events.snapshot(request.args.get("g"))
@@ -62,15 +70,49 @@ def _register_routes(server: Flask, prefix: str, events: dashboard_data.EventDat
         # Without ?g= the answer is "the current generation", which changes: always revalidate.
         return 3600 if request.args.get("g") else 0
 
+    def binary(body: bytes):
+        response = _gzip_response(body, max_age=max_age())
+        response.mimetype = "application/octet-stream"
+        return response
+
     routes = {
-        "events.json": lambda: _gzip_response(snapshot().payload_gz(), max_age=max_age()),
-        "text.json": lambda: _gzip_response(snapshot().text_gz(), max_age=max_age()),
+        "events.bin": lambda: binary(snapshot().payload_gz()),
+        "text.bin": lambda: binary(snapshot().text_gz()),
         "shapes.json": lambda: _gzip_response(snapshot().shapes_gz(), max_age=max_age()),
         "basemap.json": lambda: _gzip_response(basemap["countries"], max_age=86400),
         "labels.json": lambda: _gzip_response(basemap["labels"], max_age=86400),
     }
     for name, view in routes.items():
         server.add_url_rule(f"{prefix}eventmap-api/{name}", endpoint=f"eventmap_{name}", view_func=view)
+
+    def upload():
+        # One file per request, as the raw body: refused on its name and Content-Length before a byte is read.
+        job = uploads.job(request.args.get("batch", "")) if request.args.get("batch") else uploads.open_batch()
+        if job is None or job.state != "receiving":
+            return jsonify({"error": "unknown or closed upload batch; upload the files again"}), 404
+        line = uploads.receive(job, request.args.get("name", ""), request.stream, request.content_length)
+        return jsonify({"batch": job.id, "line": line})
+
+    def commit():
+        body = request.get_json(silent=True) or {}
+        job = uploads.job(str(body.get("batch", "")))
+        if job is None or job.state != "receiving":
+            return jsonify({"error": "unknown or closed upload batch; upload the files again"}), 404
+        return jsonify(uploads.commit(job, published=body.get("published"), source=body.get("source")).view())
+
+    def job_view(job_id: str):
+        job = uploads.job(job_id)
+        if job is None:
+            return jsonify({"error": "unknown upload job"}), 404
+        response = jsonify(job.view())
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    server.add_url_rule(f"{prefix}eventmap-api/upload", endpoint="eventmap_upload", view_func=upload, methods=["POST"])
+    server.add_url_rule(
+        f"{prefix}eventmap-api/upload/commit", endpoint="eventmap_commit", view_func=commit, methods=["POST"]
+    )
+    server.add_url_rule(f"{prefix}eventmap-api/jobs/<job_id>", endpoint="eventmap_job", view_func=job_view)
 
 
 def _load_basemap(settings: Settings) -> tuple[dict[str, bytes], dict[str, str]]:
@@ -121,11 +163,9 @@ def create_app(
         Serve it with ``app.run(...)`` or mount ``app.server`` (a Flask WSGI app).
     """
     from geodata.config import load_settings
-    from geodata.store import EventStore
 
     settings = settings or load_settings()
-    if not isinstance(store, EventStore):
-        store = EventStore(store)
+    store = storeio.open_store(store)
     # Dash's dev tools would otherwise ask plotly.com for the latest version (debug mode only).
     os.environ.setdefault("DASH_DISABLE_VERSION_CHECK", "true")
     app = Dash(
@@ -137,29 +177,43 @@ def create_app(
         suppress_callback_exceptions=False,
     )
     events = dashboard_data.EventData(store, settings, gazetteer=gazetteer)
+    uploads = UploadJobs(store, settings, make_ingestor=lambda: _ingestor(settings))
+    app.server.config["EVENTMAP_MAX_UPLOAD_BYTES"] = settings.max_upload_bytes
     basemap, names = _load_basemap(settings)
     prefix = app.config.requests_pathname_prefix
-    _register_routes(app.server, app.config.routes_pathname_prefix, events, basemap)
+    _register_routes(app.server, app.config.routes_pathname_prefix, events, basemap, uploads)
     credit = _credit(settings, gazetteer)
 
     def serve_layout():
         snapshot = events.snapshot()
         payload = snapshot.payload()
         return build_layout(
-            source=dashboard_data.data_source(snapshot, prefix=prefix, names=names),
+            source=dashboard_data.data_source(
+                snapshot, prefix=prefix, names=names, max_upload_bytes=settings.max_upload_bytes
+            ),
             options=snapshot.options(names),
             extent=payload["extent"],
             basemap_url=f"{prefix}eventmap-api/basemap.json",
             labels_url=f"{prefix}eventmap-api/labels.json",
             online_tiles=settings.online_tiles,
             credit=credit,
+            articles=dashboard_data.article_options(events),
         )
 
     app.layout = serve_layout
-    register_callbacks(app, events, prefix=prefix, names=names)
+    register_callbacks(app, events, prefix=prefix, names=names, max_upload_bytes=settings.max_upload_bytes)
     if warm:
         threading.Thread(target=_warm, args=(events,), name="eventmap-warm", daemon=True).start()
     return app
+
+
+def _ingestor(settings: Settings) -> Any:
+    """The geoparser and event extractor for uploads (None when this install has no ingest pipeline)."""
+    try:
+        from geodata.ingest import Ingestor
+    except ImportError:
+        return None
+    return Ingestor(settings)
 
 
 def _warm(events: dashboard_data.EventData) -> None:

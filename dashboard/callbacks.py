@@ -8,19 +8,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
 from dashboard import ids
-from dashboard.data import EventData, card_view, export_view, store_change
+from dashboard.data import (
+    NOT_A_PLACE,
+    EventData,
+    article_options,
+    card_view,
+    correct_place,
+    export_view,
+    remove_article,
+    store_change,
+)
 from dashboard.layout import deferred_panels
 
 __all__ = ["register_callbacks"]
 
 _FILTER_INPUTS = [
     Input(ids.CATEGORIES, "value"),
+    Input(ids.STATUSES, "value"),
     Input(ids.SUBTYPES, "value"),
     Input(ids.COUNTRIES, "value"),
     Input(ids.SOURCES, "value"),
+    Input(ids.ACTORS, "value"),
     Input(ids.ROLES, "value"),
     Input(ids.TEXT, "value"),
     Input(ids.DATE_WINDOW, "data"),
@@ -41,7 +52,7 @@ def _or_no_update(*values):
 
 def register_clientside(app: Dash) -> None:
     """The browser side: load, date window, filter, panels, selection, URL and export requests."""
-    controls = [ids.CATEGORIES, ids.SUBTYPES, ids.COUNTRIES, ids.SOURCES, ids.ROLES, ids.TEXT]
+    controls = [ids.CATEGORIES, ids.STATUSES, ids.SUBTYPES, ids.COUNTRIES, ids.SOURCES, ids.ACTORS, ids.ROLES, ids.TEXT]
     app.clientside_callback(
         _js("load"),
         Output(ids.DATA_INFO, "data"),
@@ -58,6 +69,7 @@ def register_clientside(app: Dash) -> None:
         Output(ids.PLAY, "children"),
         Input(ids.DATA_INFO, "data"),
         Input(_all(ids.TIMELINE), "selectedData"),
+        Input(_all(ids.SERIES_CHART), "selectedData"),
         Input(ids.DATE_FROM, "value"),
         Input(ids.DATE_TO, "value"),
         Input(ids.DATES_ALL, "n_clicks"),
@@ -76,6 +88,7 @@ def register_clientside(app: Dash) -> None:
         Output(ids.FILTERED, "data"),
         Input(ids.DATA_INFO, "data"),
         *_FILTER_INPUTS,
+        Input(ids.SIZING, "value"),
         prevent_initial_call=True,
     )
     app.clientside_callback(
@@ -89,8 +102,10 @@ def register_clientside(app: Dash) -> None:
         Output(_all(ids.TIMELINE), "figure"),
         Output(_all(ids.CAT_CHART), "figure"),
         Output(_all(ids.COUNTRY_CHART), "figure"),
+        Output(_all(ids.SERIES_CHART), "figure"),
         Input(ids.FILTERED, "data"),
         Input(ids.PANELS_MOUNTED, "data"),
+        Input(ids.SERIES_UNIT, "value"),
         prevent_initial_call=True,
     )
     app.clientside_callback(
@@ -110,6 +125,7 @@ def register_clientside(app: Dash) -> None:
         Input(ids.POINTS, "clickData"),
         Input(ids.AREAS, "clickData"),
         Input(_all(ids.TABLE), "active_cell"),
+        Input(ids.FILTERED, "data"),
         prevent_initial_call=True,
     )
     app.clientside_callback(
@@ -131,7 +147,12 @@ def register_clientside(app: Dash) -> None:
 
 
 def register_callbacks(
-    app: Dash, data: EventData, *, prefix: str = "/", names: Mapping[str, str] | None = None
+    app: Dash,
+    data: EventData,
+    *,
+    prefix: str = "/",
+    names: Mapping[str, str] | None = None,
+    max_upload_bytes: int | None = None,
 ) -> None:
     """Register every callback of the dashboard on ``app``."""
     register_clientside(app)
@@ -152,6 +173,9 @@ def register_callbacks(
         Output(ids.CARD_PICK, "options"),
         Output(ids.CARD_PICK, "value"),
         Output(ids.CARD_HINT, "children"),
+        Output(ids.CORRECT_PLACE, "options"),
+        Output(ids.CORRECT_PLACE, "value"),
+        Output(ids.CORRECT_BOX, "className"),
         Input(ids.SELECTION, "data"),
         Input(ids.CARD_PICK, "value"),
         prevent_initial_call=True,
@@ -159,7 +183,40 @@ def register_callbacks(
     def show_card(selection, pick):
         snapshot = data.snapshot((selection or {}).get("generation"))
         view = card_view(snapshot, selection, pick, picked=ctx.triggered_id == ids.CARD_PICK)
-        return view.srcdoc, view.options, view.value, view.hint
+        box = "em-correct" if view.value is not None else "em-correct em-hidden"
+        return view.srcdoc, view.options, view.value, view.hint, view.corrections, None, box
+
+    @app.callback(
+        Output(ids.CORRECT_STATUS, "children"),
+        Output(ids.STORE_POLL, "n_intervals"),
+        Input(ids.CORRECT_APPLY, "n_clicks"),
+        Input(ids.CORRECT_NOT_PLACE, "n_clicks"),
+        State(ids.CORRECT_PLACE, "value"),
+        State(ids.CARD_PICK, "value"),
+        State(ids.SELECTION, "data"),
+        State(ids.STORE_POLL, "n_intervals"),
+        prevent_initial_call=True,
+    )
+    def correct(_apply, _not_place, choice, row, selection, ticks):
+        choice = NOT_A_PLACE if ctx.triggered_id == ids.CORRECT_NOT_PLACE else choice
+        if not choice:
+            return "Pick a place in the list first.", no_update
+        status = correct_place(data, (selection or {}).get("generation"), row, choice)
+        # Bumping the poll's counter makes the page check the store (and reload) right away.
+        return status, (ticks or 0) + 1
+
+    @app.callback(
+        Output(ids.REMOVE_STATUS, "children"),
+        Output(ids.STORE_POLL, "n_intervals", allow_duplicate=True),
+        Input(ids.REMOVE_ARTICLE, "n_clicks"),
+        State(ids.ARTICLES, "value"),
+        State(ids.STORE_POLL, "n_intervals"),
+        prevent_initial_call=True,
+    )
+    def remove(_clicks, doc_id, ticks):
+        if not doc_id:
+            return "Pick an article first.", no_update
+        return remove_article(data, doc_id), (ticks or 0) + 1
 
     @app.callback(
         Output(ids.DOWNLOAD, "data"),
@@ -176,23 +233,20 @@ def register_callbacks(
         Output(ids.SUBTYPES, "options"),
         Output(ids.COUNTRIES, "options"),
         Output(ids.SOURCES, "options"),
-        Output(ids.UPLOAD_STATUS, "children"),
-        Input(ids.UPLOAD, "contents"),
+        Output(ids.ACTORS, "options"),
+        Output(ids.ARTICLES, "options"),
         Input(ids.STORE_POLL, "n_intervals"),
-        State(ids.UPLOAD, "filename"),
+        Input(ids.UPLOAD_JOB, "data"),
         State(ids.DATA_SOURCE, "data"),
-        running=[(Output(ids.UPLOAD, "disabled"), True, False)],
+        State(ids.ARTICLES, "options"),
         prevent_initial_call=True,
     )
-    def on_store_change(contents, _tick, filenames, source):
-        uploaded = ctx.triggered_id == ids.UPLOAD
-        new_source, options, lines = store_change(
-            data, contents=contents, filenames=filenames, source=source, uploaded=uploaded, prefix=prefix, names=names
+    def on_store_change(_tick, _job, source, articles):
+        new_source, options = store_change(
+            data, source=source, prefix=prefix, names=names, max_upload_bytes=max_upload_bytes
         )
         opts = options or {}
-        status = [_line(text) for text in lines] if lines is not None else None
-        return _or_no_update(new_source, opts.get("subtypes"), opts.get("countries"), opts.get("sources"), status)
-
-
-def _line(text: str) -> html.Div:
-    return html.Div(text, className="em-upload-line em-upload-error" if text.startswith("✗") else "em-upload-line")
+        fresh = article_options(data) if new_source else None
+        return _or_no_update(
+            new_source, opts.get("subtypes"), opts.get("countries"), opts.get("sources"), opts.get("actors"), fresh
+        )

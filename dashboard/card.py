@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
+from geodata.corrections import is_corrected
+
 __all__ = ["CATEGORY_STYLE", "PRECISION_LABELS", "event_card_html", "highlight", "is_missing", "safe_url"]
 
 #: Colour and label per category (colour-blind-safe palette), shared by maps, legends and cards.
@@ -100,7 +102,8 @@ def event_card_html(event: Mapping[str, Any]) -> str:
     parts = [f'<div class="em-card" data-category="{_text(category)}">']
     parts.append(
         f'<div class="em-card-head" style="border-left:4px solid {style["color"]};padding-left:6px">'
-        f"<strong>{_text(style['label'])}</strong>{' · ' + _text(subtype) if subtype else ''}</div>"
+        f"<strong>{_text(style['label'])}</strong>{' · ' + _text(subtype) if subtype else ''}"
+        f"{_status(event.get('status'))}</div>"
     )
     date, date_end, precision = event.get("date"), event.get("date_end"), event.get("date_precision")
     if not is_missing(date):
@@ -137,8 +140,13 @@ def event_card_html(event: Mapping[str, Any]) -> str:
     if facts:
         parts.append('<div class="em-card-figures">' + " · ".join(facts) + "</div>")
     actors = [_text(a) for a in _list(event.get("actors"))]
-    if actors:
-        parts.append('<div class="em-card-actors">Actors: ' + ", ".join(actors) + "</div>")
+    roles = [f"{label}: {_text(event.get(key))}" for key, label in (("agent", "by"), ("target", "against"))]
+    roles = [r for r, key in zip(roles, ("agent", "target"), strict=True) if not is_missing(event.get(key))]
+    if actors or roles:
+        listed = ("Actors: " + ", ".join(actors)) if actors else "Actors"
+        parts.append(
+            '<div class="em-card-actors">' + listed + (" (" + "; ".join(roles) + ")" if roles else "") + "</div>"
+        )
     triggers = [_text(t) for t in _list(event.get("triggers"))]
     meta = []
     if not is_missing(event.get("confidence")):
@@ -162,6 +170,13 @@ def event_card_html(event: Mapping[str, Any]) -> str:
     parts.append(_why_here(event))
     parts.append("</div>")
     return "".join(parts)
+
+
+def _status(value: Any) -> str:
+    """The event's status when it is not a plain report ("planned", "denied" …), for the card's head."""
+    if is_missing(value) or str(value) == "reported":
+        return ""
+    return f' · <span class="em-card-status">{_text(value)}</span>'
 
 
 def _why_here(event: Mapping[str, Any]) -> str:
@@ -194,4 +209,5 @@ def _why_here(event: Mapping[str, Any]) -> str:
         )
         lines.append(f"Runner-up candidates:<ul>{items}</ul>")
     body = "".join(f"<div>{line}</div>" for line in lines if line)
-    return f'<details class="em-card-why" open><summary>Why here?</summary>{body}</details>'
+    badge = ' <span class="em-card-corrected">corrected by user</span>' if is_corrected(event) else ""
+    return f'<details class="em-card-why" open><summary>Why here?{badge}</summary>{body}</details>'

@@ -1,18 +1,16 @@
 """What the dashboard sends to the browser, and what it does with the browser's answers (no Dash here).
 
-The browser gets the events **once**, as a compact columnar payload (:func:`compact_payload`):
-one row per (event, place) holding small integers only — place, category, subtype, day span, date
-precision, country, outlet, place role and event — plus dictionaries of the strings. At 100,000 rows
-that is a few MB of JSON (a few hundred kB gzipped). Filters, counts and map aggregation run in the
-browser over those arrays (``assets/eventmap.js``). Heavier parts load after the first paint: the
-search text (:func:`text_payload`) and the area shapes (:func:`area_features`). The card of an
-event is built on the server when it is clicked (:func:`card_document`).
+The browser gets the events **once**, as the compact binary payload of :mod:`dashboard.payload`
+(the same one the static export embeds): one row per (event, place) holding small integers only,
+plus dictionaries of the strings. Filters, counts and map aggregation run in the browser over
+those arrays (``assets/core.js``). Heavier parts load after the first paint: the search text
+(:func:`~dashboard.payload.text_payload`) and the area shapes (:func:`area_features`). The card of
+an event is built on the server when it is clicked (:func:`card_document`).
 
 The browser names rows by their position in the payload; :class:`Snapshot` keeps the frame in that
-order for one store generation, so a card or an export always refers to the rows the browser saw.
+order for one store generation, so a card, a correction or an export always refers to the rows the
+browser saw. Every store call goes through :mod:`dashboard.storeio`.
 
->>> day_span("2025-11", None)
-(20393, 20422)
 >>> outlet_label("https://www.example.org/news/1"), outlet_label("reports/report.txt")
 ('example.org', 'report.txt')
 """
@@ -24,20 +22,29 @@ import binascii
 import datetime as dt
 import gzip
 import json
-import re
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
+from dashboard import storeio
 from dashboard.card import CATEGORY_STYLE, event_card_html, is_missing
-from geodata.gazetteer.index import geo_precision
-from geodata.gazetteer.normalize import fold
-from geodata.model import DATE_PRECISIONS, PLACE_ROLES
+from dashboard.payload import (
+    CATEGORIES,
+    HALO_RADIUS_M,
+    compact_payload,
+    encode_binary,
+    iso_day,
+    mappable,
+    outlet_label,
+    place_records,
+    text_payload,
+)
+from geodata.counts import count_events, plural
+from geodata.model import MAPPED_STATUSES, STATUSES
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -55,259 +62,35 @@ __all__ = [
     "EventData",
     "Snapshot",
     "area_features",
+    "article_options",
     "basemap_layers",
     "card_document",
     "card_view",
     "choice_label",
-    "compact_payload",
+    "correct_place",
+    "correction_options",
     "country_names",
     "data_source",
-    "day_span",
     "decode_mask",
     "export_view",
     "filter_options",
     "gzip_json",
-    "ingest_uploads",
     "iso_day",
     "outlet_label",
-    "place_table",
-    "save_uploads",
+    "remove_article",
     "slim_shape",
     "store_change",
-    "text_payload",
     "write_view",
 ]
 
-CATEGORIES = tuple(CATEGORY_STYLE)
 #: Place roles drawn on the map by default: where the event happened (not the actors' home countries).
 MAP_ROLES = ("event", "focus")
-#: Radius of the halo drawn for an area event without a shape, by geo_precision (metres).
-HALO_RADIUS_M = {2: 60_000, 3: 250_000, 4: 700_000}
 #: Export kinds offered by the dashboard and the file suffix of each.
 EXPORT_KINDS = {"html": ".html", "geojson": ".geojson", "csv": ".csv"}
-_EPOCH = dt.date(1970, 1, 1).toordinal()
-_NO_DAY = -(2**31)
-
-
-# ---------------------------------------------------------------------------- small pure helpers
 _missing = is_missing
 
 
-def _day(date: dt.date) -> int:
-    return date.toordinal() - _EPOCH
-
-
-def iso_day(day: int | None) -> str | None:
-    """The ISO date of a day number (days since 1970-01-01); ``None`` stays ``None``.
-
-    >>> iso_day(0), iso_day(20393)
-    ('1970-01-01', '2025-11-01')
-    """
-    if day is None:
-        return None
-    return dt.date.fromordinal(int(day) + _EPOCH).isoformat()
-
-
-def _parse_partial(value: Any) -> tuple[dt.date, dt.date] | None:
-    """First and last day of an ISO date that may be partial (``2025``, ``2025-11``, ``2025-11-03``)."""
-    if _missing(value):
-        return None
-    text = str(value).strip()[:10]
-    try:
-        if re.fullmatch(r"\d{4}", text):
-            year = int(text)
-            return dt.date(year, 1, 1), dt.date(year, 12, 31)
-        if re.fullmatch(r"\d{4}-\d{2}", text):
-            first = dt.date.fromisoformat(text + "-01")
-            following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-            return first, following - dt.timedelta(days=1)
-        day = dt.date.fromisoformat(text)
-        return day, day
-    except ValueError:
-        return None
-
-
-def day_span(date: Any, date_end: Any = None, published: Any = None) -> tuple[int, int] | None:
-    """Days (since 1970-01-01) covered by an event: its date, through ``date_end`` when given.
-
-    A partial date covers its whole month or year; an event without a date falls back to the
-    publication date; ``None`` when neither is a date.
-
-    >>> day_span("2025-11-03", "2025-11-05")
-    (20395, 20397)
-    >>> day_span(None, None, "2025-11-03")
-    (20395, 20395)
-    """
-    start = _parse_partial(date) or _parse_partial(published)
-    if start is None:
-        return None
-    end = _parse_partial(date_end)
-    last = max(start[1], end[1]) if end else start[1]
-    return _day(start[0]), _day(last)
-
-
-def outlet_label(source: Any) -> str:
-    r"""A short name for where an article came from: the web host, else the file name.
-
-    >>> outlet_label("https://www.reuters.com/world/x"), outlet_label("C:\\news\\a.html"), outlet_label(None)
-    ('reuters.com', 'a.html', '(unknown source)')
-    """
-    if _missing(source):
-        return "(unknown source)"
-    text = str(source).strip()
-    parsed = urlparse(text)
-    if parsed.scheme in ("http", "https") and parsed.hostname:
-        host = parsed.hostname
-        return host[4:] if host.startswith("www.") else host
-    name = PureWindowsPath(text).name if "\\" in text else PurePosixPath(text).name
-    return (name or text)[:80]
-
-
-def _factorize(values: Iterable[Any], first: Sequence[str] = ()) -> tuple[list[int], list[str]]:
-    """Codes and labels of ``values`` (labels in ``first`` keep their order and come first)."""
-    labels: dict[str, int] = {label: n for n, label in enumerate(first)}
-    codes = []
-    for value in values:
-        label = "" if _missing(value) else str(value)
-        code = labels.get(label)
-        if code is None:
-            code = labels[label] = len(labels)
-        codes.append(code)
-    return codes, list(labels)
-
-
 # ---------------------------------------------------------------------------- places and payloads
-def place_table(frame: gpd.GeoDataFrame) -> tuple[list[int], list[dict[str, Any]]]:
-    """Distinct places of the rows: the place index of each row and one record per place.
-
-    A place is its gazetteer id, or its coordinates when it has none. The record keeps what the
-    browser needs to draw it: name, kind, precision (1 locality … 4 region or sea), lon/lat and
-    country code.
-    """
-    index: dict[str, int] = {}
-    codes: list[int] = []
-    places: list[dict[str, Any]] = []
-    xs, ys = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()
-    columns = ["place_id", "place_name", "place_text", "place_kind", "geo_precision", "country_code"]
-    for i, (pid, name, text, kind, precision, country) in enumerate(frame[columns].itertuples(index=False, name=None)):
-        key = str(pid) if not _missing(pid) else f"@{xs[i]:.5f},{ys[i]:.5f}"
-        code = index.get(key)
-        if code is None:
-            code = index[key] = len(places)
-            kind = "" if _missing(kind) else str(kind)
-            prec = int(precision) if not _missing(precision) else geo_precision(kind)
-            places.append(
-                {
-                    "key": key,
-                    "place_id": None if _missing(pid) else str(pid),
-                    "name": str(name) if not _missing(name) else (str(text) if not _missing(text) else key),
-                    "kind": kind,
-                    "prec": min(max(prec, 1), 4),
-                    "lon": round(float(xs[i]), 5),
-                    "lat": round(float(ys[i]), 5),
-                    "cc": "" if _missing(country) else str(country),
-                }
-            )
-        codes.append(code)
-    return codes, places
-
-
-def _mappable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Rows with a usable point, in a stable order (the browser's row numbers)."""
-    geom = frame.geometry
-    ok = geom.notna() & ~geom.is_empty
-    return frame[ok.to_numpy()].reset_index(drop=True)
-
-
-def compact_payload(frame: gpd.GeoDataFrame, *, generation: str = "") -> dict[str, Any]:
-    """The browser's copy of the events: small integers per row plus string dictionaries.
-
-    ``frame`` must already be in browser order (see :class:`Snapshot`). Rows are numbered by their
-    position. ``rows`` holds, per row: ``p`` place, ``c`` category, ``s`` subtype, ``d0`` first day
-    (days since 1970-01-01; a very negative number when undated), ``dd`` length of the span in days,
-    ``dp`` date precision, ``k`` country, ``o`` outlet, ``r`` place role, ``ev`` event (rows of one
-    event share it).
-
-    >>> from geodata.synthetic import synthetic_events  # doctest: +SKIP
-    >>> compact_payload(synthetic_events(10))["n"]  # doctest: +SKIP
-    10
-    """
-    place_codes, places = place_table(frame)
-    cats, cat_labels = _factorize(frame["category"], CATEGORIES)
-    subs, sub_labels = _factorize(frame["subtype"])
-    countries, country_labels = _factorize(frame["country_code"], ("",))
-    outlets, outlet_labels = _factorize(outlet_label(s) for s in frame["source"])
-    roles, role_labels = _factorize(frame["place_role"], PLACE_ROLES)
-    precisions, precision_labels = _factorize(frame["date_precision"], DATE_PRECISIONS)
-    events, _ = _factorize(frame["event_id"])
-    spans: dict[tuple, tuple[int, int] | None] = {}
-    d0, dd = [], []
-    for key in zip(frame["date"], frame["date_end"], frame["published"], strict=True):
-        key = tuple(None if _missing(v) else str(v) for v in key)
-        span = spans.get(key, ...)
-        if span is ...:
-            span = spans[key] = day_span(*key)
-        d0.append(span[0] if span else _NO_DAY)
-        dd.append(span[1] - span[0] if span else 0)
-    dated = [(a, a + b) for a, b in zip(d0, dd, strict=True) if a != _NO_DAY]
-    extent = [min(a for a, _ in dated), max(b for _, b in dated)] if dated else None
-    cc_codes, cc_labels = _factorize((p["cc"] for p in places), country_labels)
-    return {
-        "generation": generation,
-        "n": len(frame),
-        "n_events": len(set(events)),
-        "extent": extent,
-        "categories": cat_labels,
-        "subtypes": sub_labels,
-        "countries": cc_labels,
-        "outlets": outlet_labels,
-        "roles": role_labels,
-        "date_precisions": precision_labels,
-        "places": {
-            "name": [p["name"] for p in places],
-            "kind": [p["kind"] for p in places],
-            "prec": [p["prec"] for p in places],
-            "lon": [p["lon"] for p in places],
-            "lat": [p["lat"] for p in places],
-            "k": cc_codes,
-        },
-        "rows": {
-            "p": place_codes,
-            "c": cats,
-            "s": subs,
-            "d0": d0,
-            "dd": dd,
-            "dp": precisions,
-            "k": countries,
-            "o": outlets,
-            "r": roles,
-            "ev": events,
-        },
-    }
-
-
-def text_payload(frame: gpd.GeoDataFrame, *, generation: str = "") -> dict[str, Any]:
-    """What free-text search runs over, loaded by the browser after the first paint.
-
-    ``text[i]`` is row ``i``'s evidence sentence, place and actors, folded (lower case, no accents,
-    so ``narino`` finds ``Nariño``); ``docs`` are the article titles (as written, for the table)
-    and ``doc[i]`` the title of row ``i``.
-    """
-    doc_codes, doc_ids = _factorize(frame["doc_id"])
-    titles: dict[int, str] = {}
-    for code, title in zip(doc_codes, frame["title"], strict=True):
-        if code not in titles:
-            titles[code] = "" if _missing(title) else str(title)
-    texts = []
-    columns = ["sentence", "place_name", "place_text", "actors"]
-    for sentence, name, text, actors in frame[columns].itertuples(index=False, name=None):
-        words = [str(v) for v in (sentence, name, text) if not _missing(v)]
-        if isinstance(actors, (list, tuple)) or (actors is not None and hasattr(actors, "tolist")):
-            words.extend(str(a) for a in list(actors))
-        texts.append(fold(" | ".join(words)))
-    return {"generation": generation, "docs": [titles[i] for i in range(len(doc_ids))], "doc": doc_codes, "text": texts}
-
-
 def slim_shape(geom: Any, *, detail: float = 120.0) -> Any:
     """A light copy of an area for the browser: small islands dropped, simplified to ~1/detail of its size.
 
@@ -412,8 +195,13 @@ def country_names(basemap: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def filter_options(frame: gpd.GeoDataFrame, names: Mapping[str, str] | None = None) -> dict[str, list[dict[str, str]]]:
-    """Options of the subtype, country and source filters (labels are plain text; Dash escapes them)."""
+def filter_options(
+    frame: gpd.GeoDataFrame, names: Mapping[str, str] | None = None, *, actors: Sequence[str] = ()
+) -> dict[str, list[dict[str, str]]]:
+    """Options of the subtype, country, source, status and actor filters (plain-text labels; Dash escapes them).
+
+    ``actors`` are the payload's actor names, most frequent first.
+    """
     names = names or {}
     subtypes = []
     pairs = frame[["category", "subtype"]].dropna().drop_duplicates()
@@ -426,15 +214,20 @@ def filter_options(frame: gpd.GeoDataFrame, names: Mapping[str, str] | None = No
     subtypes = list({o["value"]: o for o in subtypes}.values())
     codes = sorted({str(c) for c in frame["country_code"].dropna() if str(c)}, key=lambda c: names.get(c, c))
     countries = [{"label": f"{names.get(c, c)} ({c})", "value": c} for c in codes]
-    counts: dict[str, int] = {}
-    for source in frame["source"]:
-        label = outlet_label(source)
-        counts[label] = counts.get(label, 0) + 1
+    counts = frame["source"].map(outlet_label).value_counts() if len(frame) else {}
     sources = [
         {"label": f"{label} ({count:,})", "value": label}
-        for label, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        for label, count in sorted(dict(counts).items(), key=lambda kv: (-kv[1], kv[0]))
     ]
-    return {"subtypes": subtypes, "countries": countries, "sources": sources}
+    present = set(frame["status"].dropna()) if "status" in frame.columns else set(MAPPED_STATUSES[:1])
+    statuses = [{"label": status + ("" if status in present else " (none)"), "value": status} for status in STATUSES]
+    return {
+        "subtypes": subtypes,
+        "countries": countries,
+        "sources": sources,
+        "statuses": statuses,
+        "actors": [{"label": a, "value": a} for a in actors],
+    }
 
 
 # ---------------------------------------------------------------------------- browser answers
@@ -464,6 +257,8 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:
 blockquote{margin:8px 0;padding:6px 10px;background:#f6f6f4;border-left:3px solid #bbb;white-space:pre-wrap}
 mark{background:#ffe28a;padding:0 2px}a{color:#0b5cad}details{margin-top:8px}summary{cursor:pointer;font-weight:600}
 ul{margin:4px 0 0 18px;padding:0}.em-card div{margin:2px 0}
+.em-card-corrected{background:#e6f4ea;color:#1e6b35;border-radius:8px;padding:0 6px;font-size:12px;font-weight:600}
+.em-card-status{background:#fff1d6;border-radius:8px;padding:0 6px}
 """
 
 
@@ -528,74 +323,6 @@ def write_view(
     return write_events(frame, path, kind)
 
 
-# ---------------------------------------------------------------------------- uploads
-_SAFE_NAME = re.compile(r"[^\w.\- ]+", re.UNICODE)
-
-
-def save_uploads(contents: Sequence[str], filenames: Sequence[str], folder: str | Path) -> list[Path]:
-    """Write uploaded files (``data:`` URLs from ``dcc.Upload``) into ``folder``, keeping their names.
-
-    Names are reduced to their last component and safe characters, so an upload can never write
-    outside ``folder``.
-    """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for n, (content, name) in enumerate(zip(contents, filenames, strict=True)):
-        base = PureWindowsPath(PurePosixPath(str(name or "")).name).name
-        safe = _SAFE_NAME.sub("_", base).strip(" .") or f"upload-{n + 1}.txt"
-        path = folder / safe
-        if path.exists():
-            path = folder / f"{path.stem}-{n + 1}{path.suffix}"
-        _, _, encoded = str(content or "").partition(",")
-        path.write_bytes(base64.b64decode(encoded or ""))
-        paths.append(path)
-    return paths
-
-
-def ingest_uploads(
-    paths: Sequence[Path], store: EventStore, settings: Settings | None, *, ingestor: Any = None
-) -> list[str]:
-    """Ingest uploaded files into the store; one result line per file, then a summary line.
-
-    Uses the ingest pipeline's two public steps (:func:`geodata.articles.read_articles`, then
-    :func:`geodata.ingest.ingest_articles`, which is what ``ingest_paths`` does) so each line can say
-    whether its file was added, already stored or unreadable.
-    """
-    try:
-        from geodata.articles import read_articles
-        from geodata.errors import ArticleError
-        from geodata.ingest import ingest_articles
-    except ImportError:
-        return ["✗ Adding articles is not available: this eventmap has no ingest pipeline (geodata.ingest)."]
-    from geodata.config import load_settings
-
-    settings = settings or load_settings()
-    items = list(read_articles([str(p) for p in paths], max_bytes=settings.max_article_bytes))
-    articles = [a for a in items if not isinstance(a, ArticleError)]
-    report = ingest_articles(articles, store, settings=settings, ingestor=ingestor)
-    added = set(report.added_docs)
-    n_events = {}
-    if added:
-        stored = store.articles(columns=["doc_id", "n_events"])
-        n_events = dict(zip(stored["doc_id"], stored["n_events"], strict=True))
-    lines = []
-    for item in items:
-        if isinstance(item, ArticleError):
-            name = Path(item.path).name if item.path else "file"
-            message = str(item).split(": ", 1)[-1] if item.path else str(item)
-            lines.append(f"✗ {name}: {message}")
-            continue
-        name = Path(item.path).name if item.path else (item.title or item.doc_id)
-        if item.doc_id in added:
-            count = int(n_events.get(item.doc_id) or 0)
-            lines.append(f"✓ {name}: added, {count} event{'s' if count != 1 else ''} found")
-        else:
-            lines.append(f"• {name}: already in the store")
-    lines.append(f"{len(added)} new article{'s' if len(added) != 1 else ''}, {report.added_rows} event rows added.")
-    return lines
-
-
 # ---------------------------------------------------------------------------- the server's cache
 @dataclass
 class Snapshot:
@@ -620,29 +347,34 @@ class Snapshot:
         return len(self.frame)
 
     def payload(self) -> dict[str, Any]:
-        """:func:`compact_payload` of this generation (built once)."""
+        """:func:`~dashboard.payload.compact_payload` of this generation (built once)."""
         return self._memo("payload", lambda: compact_payload(self.frame, generation=self.generation))
 
     def payload_gz(self) -> bytes:
-        """The payload as gzipped JSON."""
-        return self._memo("payload_gz", lambda: gzip_json(self.payload()))
+        """The payload, binary (:func:`~dashboard.payload.encode_binary`) and gzipped."""
+        return self._memo("payload_gz", lambda: gzip.compress(encode_binary(self.payload()), compresslevel=3))
 
     def text_gz(self) -> bytes:
-        """:func:`text_payload` as gzipped JSON."""
-        return self._memo("text_gz", lambda: gzip_json(text_payload(self.frame, generation=self.generation)))
+        """:func:`~dashboard.payload.text_payload`, binary and gzipped."""
+        return self._memo(
+            "text_gz",
+            lambda: gzip.compress(encode_binary(text_payload(self.frame, generation=self.generation)), compresslevel=3),
+        )
+
+    def places(self) -> list[dict[str, Any]]:
+        """The distinct places of the rows, in the payload's order."""
+        return self._memo("places", lambda: place_records(self.frame)[1])
 
     def shapes_gz(self) -> bytes:
         """:func:`area_features` of this generation's places as gzipped JSON."""
-
-        def build() -> bytes:
-            _, places = place_table(self.frame)
-            return gzip_json(area_features(places, gazetteer=self.gazetteer, settings=self.settings))
-
-        return self._memo("shapes_gz", build)
+        return self._memo(
+            "shapes_gz",
+            lambda: gzip_json(area_features(self.places(), gazetteer=self.gazetteer, settings=self.settings)),
+        )
 
     def options(self, names: Mapping[str, str] | None = None) -> dict[str, list[dict[str, str]]]:
         """:func:`filter_options` of this generation."""
-        return self._memo("options", lambda: filter_options(self.frame, names))
+        return self._memo("options", lambda: filter_options(self.frame, names, actors=self.payload()["actors"]))
 
     def row(self, index: int) -> dict[str, Any]:
         """Row ``index`` as a dict (for the card)."""
@@ -656,7 +388,7 @@ class Snapshot:
 
 
 def gzip_json(value: Any) -> bytes:
-    """Compact JSON, gzipped (what the data routes send)."""
+    """Compact JSON, gzipped (what the JSON data routes send)."""
     return gzip.compress(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), compresslevel=5)
 
 
@@ -668,7 +400,7 @@ class EventData:
     store
         The event store the dashboard shows.
     settings
-        Used for the gazetteer (area shapes).
+        Used for the gazetteer (area shapes, corrections).
     """
 
     def __init__(self, store: EventStore, settings: Settings | None = None, *, gazetteer: Any = None) -> None:
@@ -677,24 +409,11 @@ class EventData:
         self.gazetteer = gazetteer
         self._lock = threading.Lock()
         self._snapshots: OrderedDict[str, Snapshot] = OrderedDict()
-        self._ingest_lock = threading.Lock()
         self._build_lock = threading.Lock()
-        self._ingestor: Any = None
-
-    def ingest(self, paths: Sequence[Path]) -> list[str]:
-        """:func:`ingest_uploads` with one model kept for every upload (loading it takes seconds)."""
-        with self._ingest_lock:
-            if self._ingestor is None:
-                try:
-                    from geodata.ingest import Ingestor
-                except ImportError:
-                    return ingest_uploads(paths, self.store, self.settings)
-                self._ingestor = Ingestor(self.settings)
-            return ingest_uploads(paths, self.store, self.settings, ingestor=self._ingestor)
 
     def generation(self) -> str:
-        """The store's current generation (changes on every write)."""
-        return str(self.store.manifest()["generation"])
+        """The store's current generation (changes on every write and every correction)."""
+        return storeio.generation(self.store)
 
     def snapshot(self, generation: str | None = None) -> Snapshot:
         """The snapshot of ``generation`` if still cached, else of the current generation."""
@@ -708,7 +427,7 @@ class EventData:
                 if current in self._snapshots:
                     self._snapshots.move_to_end(current)
                     return self._snapshots[current]
-            frame = _mappable(self.store.events())
+            frame = mappable(storeio.events(self.store))
             snap = Snapshot(current, frame, gazetteer=self.gazetteer, settings=self.settings)
             with self._lock:
                 self._snapshots[current] = snap
@@ -716,26 +435,62 @@ class EventData:
                     self._snapshots.popitem(last=False)
             return snap
 
+    def place(self, place_id: str) -> dict[str, Any] | None:
+        """The gazetteer record of ``place_id`` (what a correction moves an event to)."""
+        gazetteer = self.gazetteer
+        if gazetteer is None:
+            from geodata.gazetteer import open_gazetteer
+
+            gazetteer = self.gazetteer = open_gazetteer(self.settings.gazetteer_path if self.settings else None)
+        record = gazetteer.get(str(place_id))
+        if record is None:
+            return None
+        return {**record.as_dict(), "geo_precision": record.geo_precision}
+
 
 # ---------------------------------------------------------------------------- what the callbacks return
 @dataclass(frozen=True)
 class CardView:
-    """The card panel: the card page, the list of the place's events, the picked one and a hint line."""
+    """The card panel: the card page, the list of the events there, the picked one, a hint and the correction choices."""
 
     srcdoc: str
     options: list[dict[str, Any]]
     value: int | None
     hint: str
+    corrections: list[dict[str, Any]] = field(default_factory=list)
 
 
 _EMPTY_CARD = card_document({}).replace(event_card_html({}), "")
+NOT_A_PLACE = "__not_a_place__"
+
+
+def correction_options(row: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The places a user may pick instead of the row's: its runner-up candidates (plain-text labels)."""
+    options = []
+    candidates = row.get("place_candidates")
+    if candidates is None or isinstance(candidates, (str, float)):
+        return options
+    for candidate in list(candidates):
+        if not isinstance(candidate, Mapping) or not candidate.get("place_id"):
+            continue
+        if candidate.get("place_id") == row.get("place_id"):
+            continue
+        where = ", ".join(str(v) for v in (candidate.get("kind"), candidate.get("country_code")) if v)
+        options.append({"label": f"{candidate.get('name')} ({where})", "value": str(candidate["place_id"])})
+    return options
 
 
 def card_view(snapshot: Snapshot, selection: Mapping[str, Any] | None, pick: int | None, *, picked: bool) -> CardView:
     """The card of the picked event among the selected rows (the first one when a new place is selected).
 
-    ``selection`` comes from the browser: ``{"generation", "place", "name", "rows", "total"}``.
+    ``selection`` comes from the browser: ``{"generation", "place", "name", "kind", "rows", "total",
+    "events", "fatalities", "places": [{"name", "kind", "n"}], "hidden"}``; ``rows`` are the shown
+    rows at the clicked place, or at every area under the pointer, most precise first.
     """
+    if selection and selection.get("hidden"):
+        return CardView(
+            _EMPTY_CARD, [], None, "The event you picked is hidden by the filters; click a place to see others."
+        )
     if not selection or not selection.get("rows"):
         return CardView(_EMPTY_CARD, [], None, "Click a place, an area or a table row to see its events.")
     if selection.get("generation") != snapshot.generation:
@@ -745,10 +500,68 @@ def card_view(snapshot: Snapshot, selection: Mapping[str, Any] | None, pick: int
     records = {r: snapshot.row(r) for r in rows}
     options = [{"label": choice_label(records[r]), "value": r} for r in rows]
     total = int(selection.get("total") or len(rows))
-    name = str(selection.get("name") or records[value].get("place_name") or "this place")
-    shown = f" (the {len(rows)} most recent listed)" if total > len(rows) else ""
-    hint = f"{total:,} event{'s' if total != 1 else ''} shown at {name}{shown}."
-    return CardView(card_document(records[value]), options, value, hint)
+    events = int(selection.get("events") or count_events(list(records.values())).events)
+    places = selection.get("places") or [
+        {"name": selection.get("name") or records[value].get("place_name"), "kind": "", "n": total}
+    ]
+    where = [f"{p['name']}" + (f" ({p['kind']})" if p.get("kind") else "") for p in places]
+    head = f"{plural(events, 'event')} shown at {where[0]}" if where else f"{plural(events, 'event')} shown"
+    if len(where) > 1:
+        head = f"{plural(events, 'event')} shown under the pointer: {where[0]}, then " + ", ".join(where[1:])
+    fatalities = int(selection.get("fatalities") or 0)
+    hint = head + (f" · {plural(fatalities, 'fatality').replace('fatalitys', 'fatalities')}" if fatalities else "")
+    if total > len(rows):
+        hint += f" (the {len(rows):,} most recent rows listed)"
+    return CardView(card_document(records[value]), options, value, hint + ".", correction_options(records[value]))
+
+
+def correct_place(data: EventData, generation: str | None, row: int | None, choice: str | None) -> str:
+    """Record a user's correction of row ``row``'s place: another place (a place_id) or :data:`NOT_A_PLACE`.
+
+    Returns the status line. The correction is stored with the store and applies to this event and
+    to later articles naming the same place in the same context (:mod:`geodata.corrections`).
+    """
+    from geodata.corrections import document_contexts, not_a_place_correction, place_correction
+
+    if row is None or not choice:
+        return ""
+    snapshot = data.snapshot(generation)
+    if snapshot.generation != generation:
+        return "The store changed since this page loaded; pick the event again."
+    record = snapshot.row(int(row))
+    doc_rows = snapshot.frame[snapshot.frame["doc_id"] == record.get("doc_id")]
+    context = document_contexts(doc_rows).get(str(record.get("doc_id")), "")
+    name = record.get("place_text") or record.get("place_name")
+    if choice == NOT_A_PLACE:
+        storeio.record(data.store, not_a_place_correction(record, context=context))
+        return f"Saved: “{name}” is not a place here; the map is reloading."
+    place = data.place(choice)
+    if place is None:
+        return f"{choice} is not in the gazetteer; nothing was changed."
+    storeio.record(data.store, place_correction(record, place, context=context))
+    return f"Saved: “{name}” is {place['name']} ({place.get('country_code') or place['kind']}); the map is reloading."
+
+
+def article_options(data: EventData) -> list[dict[str, str]]:
+    """The stored articles a user may remove (title, date and number of events; plain text)."""
+    frame = storeio.articles(data.store)
+    options = []
+    for doc_id, title, published, n in zip(
+        frame["doc_id"], frame["title"], frame["published"], frame["n_events"], strict=True
+    ):
+        label = str(title) if not _missing(title) else str(doc_id)
+        date = f"{published} · " if not _missing(published) else ""
+        count = plural(int(n), "event") if not _missing(n) else "events unknown"
+        options.append({"label": f"{date}{label[:90]} ({count})", "value": str(doc_id)})
+    return sorted(options, key=lambda o: o["label"], reverse=True)
+
+
+def remove_article(data: EventData, doc_id: str | None) -> str:
+    """Remove an article and its events from the store's readers; returns the status line."""
+    if not doc_id:
+        return ""
+    storeio.remove_article(data.store, doc_id)
+    return "Removed the article and its events; the map is reloading."
 
 
 def export_view(data: EventData, request: Mapping[str, Any] | None) -> tuple[dict[str, Any] | None, str]:
@@ -759,7 +572,8 @@ def export_view(data: EventData, request: Mapping[str, Any] | None) -> tuple[dic
     if snapshot.generation != request.get("generation"):
         return None, "The store changed since this page loaded; reload the page and export again."
     frame = snapshot.select(decode_mask(request.get("mask"), snapshot.n))
-    title = f"eventmap: {len(frame):,} event rows"
+    counted = count_events(frame)
+    title = f"eventmap: {counted.describe()}"
     with tempfile.TemporaryDirectory(prefix="eventmap-export-") as folder:
         try:
             path = write_view(
@@ -769,27 +583,40 @@ def export_view(data: EventData, request: Mapping[str, Any] | None) -> tuple[dic
             return None, "Static HTML export is not available in this installation (dashboard.export is missing)."
         content = base64.b64encode(path.read_bytes()).decode("ascii")
     download = {"content": content, "filename": path.name, "type": None, "base64": True}
-    return download, f"Exported {len(frame):,} event rows as {path.name}."
+    return download, f"Exported {counted.describe()} ({plural(counted.rows, 'row')}) as {path.name}."
 
 
-def data_source(snapshot: Snapshot, *, prefix: str = "/", names: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """What the browser's loader needs: where the payloads are, styles, country names, defaults."""
+def data_source(
+    snapshot: Snapshot,
+    *,
+    prefix: str = "/",
+    names: Mapping[str, str] | None = None,
+    max_upload_bytes: int | None = None,
+) -> dict[str, Any]:
+    """What the browser's loader needs: where the payloads are, styles, country names, defaults, upload limits."""
     query = f"?g={snapshot.generation}"
     return {
         "generation": snapshot.generation,
-        "url": f"{prefix}eventmap-api/events.json{query}",
-        "text_url": f"{prefix}eventmap-api/text.json{query}",
+        "url": f"{prefix}eventmap-api/events.bin{query}",
+        "text_url": f"{prefix}eventmap-api/text.bin{query}",
         "shapes_url": f"{prefix}eventmap-api/shapes.json{query}",
         "info_id": "em-data-info",
-        "halo_radius_m": dict(HALO_RADIUS_M),
         "style": {k: dict(v) for k, v in CATEGORY_STYLE.items()},
         "country_names": dict(names or {}),
+        "upload": {
+            "url": f"{prefix}eventmap-api/upload",
+            "jobs_url": f"{prefix}eventmap-api/jobs/",
+            "max_bytes": max_upload_bytes,
+            "suffixes": [".txt", ".md", ".html", ".htm"],
+        },
         "defaults": {
             "categories": list(CATEGORIES),
+            "statuses": list(MAPPED_STATUSES),
             "roles": list(MAP_ROLES),
             "subtypes": [],
             "countries": [],
             "sources": [],
+            "actors": [],
         },
     }
 
@@ -797,25 +624,18 @@ def data_source(snapshot: Snapshot, *, prefix: str = "/", names: Mapping[str, st
 def store_change(
     data: EventData,
     *,
-    contents: Sequence[str] | None,
-    filenames: Sequence[str] | None,
     source: Mapping[str, Any] | None,
-    uploaded: bool,
     prefix: str = "/",
     names: Mapping[str, str] | None = None,
-) -> tuple[dict[str, Any] | None, dict[str, list] | None, list[str] | None]:
-    """Ingest uploaded files (when ``uploaded``), then report whether the store changed.
+    max_upload_bytes: int | None = None,
+) -> tuple[dict[str, Any] | None, dict[str, list] | None]:
+    """Whether the store changed since the page loaded ``source``.
 
-    Returns ``(new data source or None, new filter options or None, upload result lines or None)``;
-    ``None`` means "unchanged".
+    Returns ``(new data source, new filter options)``, or ``(None, None)`` when unchanged.
     """
-    lines = None
-    if uploaded and contents:
-        with tempfile.TemporaryDirectory(prefix="eventmap-upload-") as folder:
-            paths = save_uploads(contents, filenames or [], folder)
-            lines = data.ingest(paths)
     current = data.generation()
     if source and source.get("generation") == current:
-        return None, None, lines
+        return None, None
     snapshot = data.snapshot()
-    return data_source(snapshot, prefix=prefix, names=names), snapshot.options(names), lines
+    new = data_source(snapshot, prefix=prefix, names=names, max_upload_bytes=max_upload_bytes)
+    return new, snapshot.options(names)

@@ -6,16 +6,19 @@ widgets (branca's template design) that call one runtime script of ours
 (``dashboard/export_assets/export.js``):
 
 * **One data block, not one Marker per event** (folium#1399: 150k markers → 135 MB, blank page).
-  The events travel as a single JSON block of columns: category, location and date indices, plus
-  the event cards cut into de-duplicated HTML fragments. The block is gzipped and base64-encoded
-  (article text compresses ~10×); the page inflates it with the browser's ``DecompressionStream``,
+  The events travel as the dashboard's own binary payload (:mod:`dashboard.payload`: integer
+  columns per row, string dictionaries), plus the event cards cut into de-duplicated HTML
+  fragments. The block is gzipped and base64-encoded; the page inflates it with the browser's
+  ``DecompressionStream``, decodes and filters it with the dashboard's ``core.js`` (inlined),
   builds the markers and clusters them with Leaflet.markercluster.
+* **Statuses.** Reported and planned events are shown; denied, hypothetical, commentary and
+  background ones are behind the status control, as in the dashboard.
 * **Cards are the dashboard's cards.** Every popup shows :func:`dashboard.card.event_card_html` for
   its row, escaped in Python. Fragments are only ever joined and set as ``innerHTML``, never evaluated.
   Place names and labels are set with ``textContent``.
 * **Precision is visible.** An event placed only to a province, country, region or sea is drawn as
   the area (:func:`geodata.geocoding.frames.place_shapes`, simplified and quantised). Without a shape it is a
-  dashed ring sized by precision. It is never a city-exact pin.
+  dashed halo sized by precision (the dashboard's radii, ``core.haloRadius``). It is never a city-exact pin.
 * **Dates filter, then cluster** (folium#1391). The date control filters the features and rebuilds
   each category's cluster layer from what is left.
 * **Offline** (folium#351, #1368). ``offline=True`` inlines Leaflet, the cluster plugin and their
@@ -42,18 +45,21 @@ import re
 import uuid
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import folium
+import numpy as np
 from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from dashboard.card import CATEGORY_STYLE, PRECISION_LABELS, event_card_html
+from dashboard.payload import compact_payload, decode_binary, encode_binary, mappable, place_records
+from geodata.counts import EventCount
 from geodata.errors import ConfigurationError, GazetteerError, StorageError
 
 if TYPE_CHECKING:
@@ -71,6 +77,7 @@ _BLOCK_TYPE = "application/gzip+base64"  # not a script type: the browser never 
 _HERE = Path(__file__).resolve().parent
 _VENDOR = _HERE / "vendor"
 _OWN_ASSETS = _HERE / "export_assets"
+_CORE_JS = _HERE / "assets" / "core.js"
 # Written beside the vendored files by scripts/vendor_assets.py (`make vendor`, every sdist and wheel build).
 _LOCK = _VENDOR / "vendor.lock.json"
 _CDN = "https://cdn.jsdelivr.net/npm"
@@ -83,9 +90,7 @@ _NEEDED_ASSETS = [
     ("leaflet.markercluster", "package/dist/MarkerCluster.css"),
 ]
 
-_POINT_SCALE = 100_000  # event coordinates: 1e-5 degree (about 1 m)
 _SHAPE_SCALE = 100  # area and basemap shapes: 0.01 degree (about 1 km), delta-encoded
-_AREA_KINDS = {"country": 3, "admin1": 2, "admin2": 2, "region": 4, "water": 4, "island": 4}
 _BIG_COUNTRY_DEG2 = 150.0  # countries labelled from zoom 2 (the rest from zoom 4)
 _COLOR = re.compile(r"#[0-9a-fA-F]{3,8}")
 _CARD_PART = re.compile(r'<(?:div|blockquote|details) class="(em-card(?:-[\w-]+)?)"')
@@ -178,10 +183,6 @@ def _pack(value: Any) -> str:
     return base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)).decode("ascii")
 
 
-def _unpack(text: str) -> Any:
-    return json.loads(gzip.decompress(base64.b64decode(text.strip())).decode("utf-8"))
-
-
 # ---------------------------------------------------------------------------- geometry
 def _polygons(geom: Any) -> list[Any]:
     if geom is None or geom.is_empty:
@@ -247,48 +248,6 @@ def _basemap_payload(path: str, mtime: float) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- payload
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value)
-
-
-def _period(value: Any) -> tuple[int, int] | None:
-    """First and last day (days since 1970-01-01) of an ISO date that may be partial (2025-11)."""
-    if _missing(value):
-        return None
-    return _period_of(str(value)[:10])
-
-
-@cache
-def _period_of(text: str) -> tuple[int, int] | None:
-    epoch = dt.date(1970, 1, 1)
-    try:
-        if len(text) == 4:
-            first, last = dt.date(int(text), 1, 1), dt.date(int(text), 12, 31)
-        elif len(text) == 7:
-            first = dt.date(int(text[:4]), int(text[5:7]), 1)
-            last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-        else:
-            first = last = dt.date.fromisoformat(text)
-    except ValueError:
-        return None
-    return (first - epoch).days, (last - epoch).days
-
-
-def _precision(row: Mapping[str, Any]) -> int:
-    """1 = locality (a point); 2–4 = admin area, country, region or sea (an area)."""
-    kind = row.get("place_kind")
-    value = row.get("geo_precision")
-    try:
-        precision = int(value) if not _missing(value) else 0
-    except (TypeError, ValueError):
-        precision = 0
-    if precision < 1:
-        precision = _AREA_KINDS.get(kind, 1) if isinstance(kind, str) else 1
-    if precision == 1 and isinstance(kind, str) and kind in _AREA_KINDS:
-        precision = _AREA_KINDS[kind]
-    return min(precision, 4)
-
-
 def _split_card(card: str) -> list[tuple[str, str]] | None:
     """A card as ``(slot, fragment)`` pairs whose concatenation is the card, or None if unsplittable.
 
@@ -327,7 +286,7 @@ def export_payload(
     settings: Settings | None = None,
     gazetteer: Any = None,
 ) -> dict[str, Any]:
-    """The compact data block of an export (pure apart from reading the gazetteer's shapes).
+    """The data block of an export: the dashboard's payload (:func:`dashboard.payload.compact_payload`) plus cards and shapes.
 
     Parameters
     ----------
@@ -336,19 +295,21 @@ def export_payload(
         a geometry are left out and counted in ``unmapped``.
     settings, gazetteer
         Where the area shapes come from (default: the default gazetteer). Without a gazetteer, areas
-        become rings sized by precision.
+        become halos sized by precision (the same radii as the dashboard's).
 
     Returns
     -------
     dict
-        ``categories`` (key, label, colour, count); per-feature columns ``cat``, ``loc``, ``d0``
-        (first day, days since 1970, or null) and ``dd`` (length in days); ``locs`` (``[lon, lat,
-        shape, precision, name]``, coordinates in 1/``scale`` degrees); ``shapes`` (``[area in
-        square degrees, polygons]``, delta-encoded in 1/``shape_scale`` degrees); the card
-        fragments ``frag`` and, per card part in ``slots``, the fragment index of every feature
-        (``cards``); also ``span``, ``bounds``, ``n_events`` (distinct event ids), ``unmapped`` and
-        the ``precision`` labels.
+        Everything :func:`~dashboard.payload.compact_payload` returns (rows, places, dictionaries;
+        the same ``core.js`` decodes and filters both), and: ``styles`` (key, label, colour and
+        number of events per category), ``places.shape`` (index into ``shapes`` or -1), ``shapes``
+        (``[area in square degrees, polygons]``, delta-encoded in 1/``shape_scale`` degrees), the
+        card fragments ``frag`` and, per card part in ``slots``, the fragment of every row
+        (``cards.s0``, ``cards.s1`` …), ``span`` (the range of the events dated to the day),
+        ``bounds``, ``n_events`` (distinct events), ``unmapped`` and the ``precision`` labels.
     """
+    import numpy as np
+
     if events.crs is not None and not events.crs.equals("EPSG:4326"):
         events = events.to_crs("EPSG:4326")
     geometry = events.geometry
@@ -356,51 +317,15 @@ def export_payload(
     frame = events[mapped]
     if len(frame) and not (frame.geom_type == "Point").all():  # a shape instead of a point: its inner point
         frame = frame.set_geometry(frame.geometry.representative_point())
-    xs, ys = (frame.geometry.x.tolist(), frame.geometry.y.tolist()) if len(frame) else ([], [])
-    columns = [c for c in frame.columns if c != frame.geometry.name]
-    # Column lists zipped into dicts: three times faster than DataFrame.to_dict at 100k rows.
-    rows = [
-        dict(zip(columns, values, strict=True)) for values in zip(*(frame[c].tolist() for c in columns), strict=True)
-    ]
-    if not columns:
-        rows = [{} for _ in range(len(frame))]
+    frame = mappable(frame)
+    payload = compact_payload(frame)
+    rows = frame.drop(columns=frame.geometry.name)
+    records = rows.to_dict("records") if len(rows) else []
 
-    known = [c for c in CATEGORY_STYLE if any(r.get("category") == c for r in rows)]
-    extra = sorted({str(r.get("category") or "event") for r in rows} - set(CATEGORY_STYLE))
-    categories = _category_styles(known + extra)
-    cat_index = {c["key"]: k for k, c in enumerate(categories)}
-
-    locs: list[list[Any]] = []
-    loc_index: dict[tuple, int] = {}
-    area_ids: dict[str, list[int]] = {}
-    cat, loc, d0, dd = [], [], [], []
     frag_ids: dict[str, int] = {"": 0}
     slot_names: list[str] = []
     slot_rows: list[list[tuple[str, int]]] = []
-    counts: Counter[int] = Counter()
-    for row, x, y in zip(rows, xs, ys, strict=True):
-        category = str(row.get("category") or "event")
-        cat.append(cat_index[category])
-        counts[cat_index[category]] += 1
-        precision = _precision(row)
-        place_id = row.get("place_id") if isinstance(row.get("place_id"), str) else ""
-        name = row.get("place_name") if isinstance(row.get("place_name"), str) else (row.get("place_text") or "")
-        key = (place_id, round(x * _POINT_SCALE), round(y * _POINT_SCALE), precision)
-        if key not in loc_index:
-            loc_index[key] = len(locs)
-            locs.append([key[1], key[2], -1, precision, str(name)])
-            if precision >= 2 and place_id:
-                area_ids.setdefault(place_id, []).append(loc_index[key])
-        loc.append(loc_index[key])
-        period = _period(row.get("date")) or _period(row.get("published"))
-        end = _period(row.get("date_end"))
-        if period is None:
-            d0.append(None)
-            dd.append(0)
-        else:
-            last = max(period[1], end[1]) if end else period[1]
-            d0.append(period[0])
-            dd.append(last - period[0])
+    for row in records:
         card = event_card_html(row)
         pieces = _split_card(card) or [("*", card)]
         ids = []
@@ -409,38 +334,33 @@ def export_payload(
                 slot_names.append(slot)
             ids.append((slot, frag_ids.setdefault(fragment, len(frag_ids))))
         slot_rows.append(ids)
-
-    shapes = _area_shapes(area_ids, locs, settings=settings, gazetteer=gazetteer)
     frag, cards, slots = _card_columns(frag_ids, slot_names, slot_rows)
-    days = [(a, a + b) for a, b in zip(d0, dd, strict=True) if a is not None]
-    first = min((a for a, _ in days), default=None)
-    last = max((b for _, b in days), default=None)
+    places = place_records(frame)[1] if len(frame) else []
+    shape_of, shapes = _area_shapes(places, settings=settings, gazetteer=gazetteer)
+    payload["places"]["shape"] = np.asarray(shape_of, dtype=np.int32)
+
+    styles = _category_styles(payload["categories"])
+    codes, event_codes = payload["rows"]["c"], payload["rows"]["ev"]
+    for k, style in enumerate(styles):
+        style["count"] = len(np.unique(event_codes[codes == k])) if len(codes) else 0
+    xs, ys = (frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()) if len(frame) else ([], [])
     # The initial view: polar seas and Antarctica would zoom a world map out to a stamp.
-    south, north = (min(max(v, -58.0), 72.0) for v in (min(ys, default=0), max(ys, default=0)))
-    bounds = [min(xs), south, max(xs), north] if xs else None
-    n_events = frame["event_id"].nunique() if "event_id" in frame and len(frame) else len(frame)
-    for k, style in enumerate(categories):
-        style["count"] = counts[k]
-    return {
-        "version": 1,
-        "categories": categories,
-        "scale": _POINT_SCALE,
-        "shape_scale": _SHAPE_SCALE,
-        "cat": cat,
-        "loc": loc,
-        "d0": d0,
-        "dd": dd,
-        "locs": locs,
-        "shapes": shapes,
-        "slots": slots,
-        "frag": frag,
-        "cards": cards,
-        "span": {"first": first, "last": last},
-        "bounds": [round(v, 4) for v in bounds] if bounds else None,
-        "n_events": int(n_events),
-        "unmapped": int((~mapped).sum()),
-        "precision": [None, *(PRECISION_LABELS[k] for k in (1, 2, 3, 4))],
-    }
+    south, north = (min(max(float(v), -58.0), 72.0) for v in (min(ys, default=0), max(ys, default=0)))
+    bounds = [float(min(xs)), south, float(max(xs)), north] if len(xs) else None
+    extent = payload["extent"]
+    payload.update(
+        styles=styles,
+        shape_scale=_SHAPE_SCALE,
+        shapes=shapes,
+        slots=slots,
+        frag=frag,
+        cards={f"s{k}": np.asarray(column, dtype=np.int32) for k, column in enumerate(cards)},
+        span={"first": extent[0] if extent else None, "last": extent[1] if extent else None},
+        bounds=[round(v, 4) for v in bounds] if bounds else None,
+        unmapped=int((~mapped).sum()),
+        precision=[None, *(PRECISION_LABELS[k] for k in (1, 2, 3, 4))],
+    )
+    return payload
 
 
 def _card_columns(
@@ -478,17 +398,22 @@ def _slot_order(slot_names: list[str], slot_rows: list[list[tuple[str, int]]]) -
     return order
 
 
-def _area_shapes(area_ids: dict[str, list[int]], locs: list[list[Any]], *, settings: Any, gazetteer: Any) -> list[list]:
-    """Encode the area of every area place into ``shapes`` and point its locations at it."""
-    if not area_ids:
-        return []
+def _area_shapes(places: list[dict[str, Any]], *, settings: Any, gazetteer: Any) -> tuple[list[int], list[list]]:
+    """The shape index of every place (-1: a point or no shape) and the encoded shapes."""
+    shape_of = [-1] * len(places)
+    wanted: dict[str, list[int]] = {}
+    for k, place in enumerate(places):
+        if place["prec"] >= 2 and place["place_id"]:
+            wanted.setdefault(place["place_id"], []).append(k)
+    if not wanted:
+        return shape_of, []
     from geodata.geocoding.frames import place_shapes
 
     try:
-        frame = place_shapes(list(area_ids), settings=settings, gazetteer=gazetteer)
+        frame = place_shapes(list(wanted), settings=settings, gazetteer=gazetteer)
     except GazetteerError as err:
-        warnings.warn(f"area shapes unavailable ({err}); areas are drawn as rings", stacklevel=3)
-        return []
+        warnings.warn(f"area shapes unavailable ({err}); areas are drawn as halos", stacklevel=3)
+        return shape_of, []
     shapes = []
     for place_id, is_area, geom in zip(frame["place_id"], frame["area"], frame.geometry, strict=True):
         if not is_area:
@@ -496,20 +421,20 @@ def _area_shapes(area_ids: dict[str, list[int]], locs: list[list[Any]], *, setti
         encoded = _encode_geometry(geom)
         if not encoded:
             continue
-        for k in area_ids.get(place_id, []):
-            locs[k][2] = len(shapes)
+        for k in wanted.get(place_id, []):
+            shape_of[k] = len(shapes)
         shapes.append([round(geom.area, 1), encoded])
-    return shapes
+    return shape_of, shapes
 
 
 def read_export_data(source: str | Path) -> dict[str, Any]:
-    """The data block of an exported map (a path or the HTML text), as :func:`export_payload` made it."""
+    """The data block of an exported map (a path or the HTML text), as :func:`export_payload` made it (arrays as numpy)."""
     text = source if isinstance(source, str) and "<" in source else Path(source).read_text(encoding="utf-8")
     opening = re.escape(f'<script type="{_BLOCK_TYPE}" id="{DATA_ELEMENT_ID}">')
     match = re.search(opening + "(.*?)</script>", text, re.DOTALL)
     if match is None:
         raise ValueError("no eventmap data block in this HTML")
-    return _unpack(match.group(1))
+    return decode_binary(gzip.decompress(base64.b64decode(match.group(1).strip())))
 
 
 # ---------------------------------------------------------------------------- folium elements
@@ -535,7 +460,9 @@ class _Runtime(MacroElement):
         )
         css = (_OWN_ASSETS / "export.css").read_text(encoding="utf-8") + colours
         self.css = css.replace("</style", "<\\/style")
-        self.js = (_OWN_ASSETS / "export.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
+        # The dashboard's core.js (decoding, filters, halos, dates), then the export's own drawing code.
+        scripts = [_CORE_JS.read_text(encoding="utf-8"), (_OWN_ASSETS / "export.js").read_text(encoding="utf-8")]
+        self.js = "\n".join(scripts).replace("</script", "<\\/script")
 
 
 class _EventData(MacroElement):
@@ -557,7 +484,7 @@ class _EventData(MacroElement):
         self._name = "EventData"
         self.element_id = DATA_ELEMENT_ID
         self.block_type = _BLOCK_TYPE
-        self.packed = _pack(payload)
+        self.packed = base64.b64encode(gzip.compress(encode_binary(payload), compresslevel=6, mtime=0)).decode("ascii")
 
 
 class _Basemap(folium.map.Layer):
@@ -685,11 +612,8 @@ def _span_text(payload: dict[str, Any]) -> str:
     else:
         first, last = (dt.date(1970, 1, 1) + dt.timedelta(days=span[k]) for k in ("first", "last"))
         when = f"{first.isoformat()} – {last.isoformat()}"
-    n = payload["n_events"]
-    text = f"{when} · {n:,} event{'s' if n != 1 else ''}"
-    if len(payload["cat"]) != n:
-        text += f" at {len(payload['cat']):,} places"
-    return text
+    places = len(np.unique(payload["rows"]["p"])) if payload["n"] else 0
+    return f"{when} · {EventCount(payload['n_events'], places, payload['n']).describe()}"
 
 
 def render_export(
@@ -713,7 +637,7 @@ def render_export(
     m.default_js = _asset_links("leaflet", "js")
     m.default_css = _asset_links("leaflet", "css")
     m.get_root().title = html.escape(title)
-    m.add_child(_Runtime(payload["categories"]))
+    m.add_child(_Runtime(payload["styles"]))
     data = _EventData(payload)
     m.add_child(data)
     if offline:
@@ -723,7 +647,7 @@ def render_export(
     if online_tiles:
         has_base = any(isinstance(c, _Basemap) for c in m._children.values())
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap", show=not has_base).add_to(m)
-    for k, style in enumerate(payload["categories"]):
+    for k, style in enumerate(payload["styles"]):
         # Leaflet's layer control sets names as HTML: escape (a category could come from anywhere).
         name = html.escape(f"{style['label']} ({style['count']:,})")
         group = folium.FeatureGroup(name=name, overlay=True, show=True)
@@ -732,6 +656,7 @@ def render_export(
     m.add_child(_Title(title, _span_text(payload)))
     m.add_child(_Attribution(_attribution(settings, gazetteer)))
     m.add_child(_RuntimeCall(data, "dateControl", "bottomleft"))
+    m.add_child(_RuntimeCall(data, "statusControl", "topleft"))
     m.add_child(_RuntimeCall(data, "legend", "bottomright"))
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.add_child(_RuntimeCall(data, "ready"))

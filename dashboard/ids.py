@@ -11,13 +11,20 @@ before they exist.
 from __future__ import annotations
 
 __all__ = [
+    "ACTORS",
     "AREAS",
+    "ARTICLES",
     "BASEMAP",
     "CARD",
     "CARD_HINT",
     "CARD_PICK",
     "CATEGORIES",
     "CAT_CHART",
+    "CORRECT_APPLY",
+    "CORRECT_BOX",
+    "CORRECT_NOT_PLACE",
+    "CORRECT_PLACE",
+    "CORRECT_STATUS",
     "COUNTER",
     "COUNTRIES",
     "COUNTRY_CHART",
@@ -36,25 +43,37 @@ __all__ = [
     "FILTERED",
     "IN_VIEW",
     "LAYERS",
+    "LOADING",
     "MAP",
     "PANELS_MOUNTED",
     "PANELS_READY",
     "PLAY",
     "PLAY_CLOCK",
     "POINTS",
+    "REMOVE_ARTICLE",
+    "REMOVE_STATUS",
     "ROLES",
     "SELECTION",
+    "SERIES_CHART",
+    "SERIES_UNIT",
+    "SIZING",
     "SLOT_CHARTS",
     "SLOT_TABLE",
     "SLOT_TIMELINE",
     "SOURCES",
     "SPEED",
+    "STATUSES",
     "STORE_POLL",
     "SUBTYPES",
     "TABLE",
     "TEXT",
     "TIMELINE",
     "UPLOAD",
+    "UPLOAD_JOB",
+    "UPLOAD_POLL",
+    "UPLOAD_PROGRESS",
+    "UPLOAD_PUBLISHED",
+    "UPLOAD_SOURCE",
     "UPLOAD_STATUS",
     "URL_SYNC",
     "deferred",
@@ -72,11 +91,14 @@ STORE_POLL = "em-store-poll"  # dcc.Interval checking whether the store changed
 
 # Filters
 CATEGORIES = "em-categories"
+STATUSES = "em-statuses"
 SUBTYPES = "em-subtypes"
 COUNTRIES = "em-countries"
 SOURCES = "em-sources"
+ACTORS = "em-actors"
 ROLES = "em-roles"
 TEXT = "em-text"
+SIZING = "em-sizing"  # "size pins by fatalities"
 DATE_FROM = "em-date-from"
 DATE_TO = "em-date-to"
 DATES_ALL = "em-dates-all"
@@ -84,6 +106,7 @@ PLAY = "em-play"
 SPEED = "em-speed"
 PLAY_CLOCK = "em-play-clock"
 COUNTER = "em-counter"
+LOADING = "em-loading"  # says what is loading, over the map
 
 # Map
 MAP = "em-map"
@@ -102,12 +125,27 @@ TIMELINE = "em-timeline"
 CARD = "em-card"
 CARD_HINT = "em-card-hint"
 CARD_PICK = "em-card-pick"
+CORRECT_PLACE = "em-correct-place"  # runner-up places of the card's event
+CORRECT_APPLY = "em-correct-apply"
+CORRECT_NOT_PLACE = "em-correct-not-place"
+CORRECT_STATUS = "em-correct-status"
+CORRECT_BOX = "em-correct-box"
 TABLE = "em-table"
 IN_VIEW = "em-in-view"
 CAT_CHART = "em-cat-chart"
 COUNTRY_CHART = "em-country-chart"
+SERIES_CHART = "em-series"
+SERIES_UNIT = "em-series-unit"
 UPLOAD = "em-upload"
 UPLOAD_STATUS = "em-upload-status"
+UPLOAD_PUBLISHED = "em-upload-published"
+UPLOAD_SOURCE = "em-upload-source"
+UPLOAD_JOB = "em-upload-job"  # the id of the running upload job
+UPLOAD_POLL = "em-upload-poll"
+UPLOAD_PROGRESS = "em-upload-progress"
+ARTICLES = "em-articles"  # the stored articles (to remove one)
+REMOVE_ARTICLE = "em-remove-article"
+REMOVE_STATUS = "em-remove-status"
 EXPORT_HTML = "em-export-html"
 EXPORT_GEOJSON = "em-export-geojson"
 EXPORT_CSV = "em-export-csv"

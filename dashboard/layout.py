@@ -6,7 +6,7 @@ stores it declares (see ``callbacks.py``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dash import dash_table, dcc, html
@@ -15,6 +15,7 @@ from dashboard import ids
 from dashboard.card import CATEGORY_STYLE
 from dashboard.data import CATEGORIES, MAP_ROLES, iso_day
 from dashboard.map_layers import event_map, legend
+from geodata.model import MAPPED_STATUSES, STATUSES
 
 __all__ = ["ROLE_OPTIONS", "SPEEDS", "TABLE_COLUMNS", "build_layout", "deferred_panels"]
 
@@ -29,6 +30,8 @@ TABLE_COLUMNS = [
     {"name": "Date", "id": "date"},
     {"name": "Category", "id": "category"},
     {"name": "Type", "id": "subtype"},
+    {"name": "Status", "id": "status"},
+    {"name": "Killed", "id": "fatalities"},
     {"name": "Place", "id": "place"},
     {"name": "CC", "id": "country"},
     {"name": "Title", "id": "title"},
@@ -81,6 +84,16 @@ def _filters(options: Mapping[str, list]) -> html.Aside:
                 ),
             ),
             _field(
+                "Status",
+                dcc.Checklist(
+                    id=ids.STATUSES,
+                    options=options.get("statuses") or [{"label": s, "value": s} for s in STATUSES],
+                    value=list(MAPPED_STATUSES),
+                    className="em-checklist em-small em-statuses",
+                    inputClassName="em-check",
+                ),
+            ),
+            _field(
                 "Type of event",
                 dcc.Dropdown(
                     id=ids.SUBTYPES, options=options.get("subtypes", []), value=[], multi=True, placeholder="All types"
@@ -103,6 +116,16 @@ def _filters(options: Mapping[str, list]) -> html.Aside:
                 ),
             ),
             _field(
+                "Actor",
+                dcc.Dropdown(
+                    id=ids.ACTORS,
+                    options=options.get("actors", []),
+                    value=[],
+                    multi=True,
+                    placeholder="All actors (agent, target, named actors)",
+                ),
+            ),
+            _field(
                 "Search the evidence",
                 dcc.Input(
                     id=ids.TEXT,
@@ -119,7 +142,29 @@ def _filters(options: Mapping[str, list]) -> html.Aside:
                     id=ids.ROLES, options=ROLE_OPTIONS, value=list(MAP_ROLES), className="em-checklist em-small"
                 ),
             ),
+            _field(
+                "Fatalities",
+                dcc.Checklist(
+                    id=ids.SIZING,
+                    options=[{"label": "size places by fatalities", "value": "fatalities"}],
+                    value=[],
+                    className="em-checklist em-small",
+                ),
+            ),
             html.Div(id=ids.SLOT_CHARTS, className="em-slot-charts"),
+            html.Div(
+                [
+                    html.Span("Time series by ", className="em-small"),
+                    dcc.RadioItems(
+                        id=ids.SERIES_UNIT,
+                        options=[{"label": "week", "value": "week"}, {"label": "month", "value": "month"}],
+                        value="month",
+                        inline=True,
+                        className="em-speed",
+                    ),
+                ],
+                className="em-series-unit",
+            ),
         ],
         className="em-filters",
     )
@@ -150,7 +195,7 @@ def _timeline(extent: list[int] | None) -> html.Div:
     )
 
 
-def _side() -> html.Aside:
+def _side(articles: list[dict[str, str]]) -> html.Aside:
     card = html.Section(
         [
             html.H2("Event"),
@@ -163,6 +208,24 @@ def _side() -> html.Aside:
                 srcDoc="",
                 className="em-card-frame",
                 title="Event card",
+            ),
+            html.Div(
+                [
+                    html.Span("Wrong place? ", className="em-small"),
+                    dcc.Dropdown(
+                        id=ids.CORRECT_PLACE,
+                        options=[],
+                        placeholder="pick one of the runner-up places",
+                        className="em-correct-place",
+                    ),
+                    html.Button("Use this place", id=ids.CORRECT_APPLY, n_clicks=0, className="em-button"),
+                    html.Button(
+                        "Not a place", id=ids.CORRECT_NOT_PLACE, n_clicks=0, className="em-button em-button-light"
+                    ),
+                    html.Div(id=ids.CORRECT_STATUS, className="em-hint"),
+                ],
+                id=ids.CORRECT_BOX,
+                className="em-correct em-hidden",
             ),
         ],
         className="em-panel em-card-panel",
@@ -178,14 +241,43 @@ def _side() -> html.Aside:
     upload = html.Section(
         [
             html.H2("Add article"),
-            dcc.Upload(
+            html.Div(
+                [
+                    dcc.Input(
+                        id=ids.UPLOAD_PUBLISHED,
+                        type="text",
+                        placeholder="published YYYY-MM-DD (optional)",
+                        className="em-input",
+                    ),
+                    dcc.Input(
+                        id=ids.UPLOAD_SOURCE, type="text", placeholder="source URL (optional)", className="em-input"
+                    ),
+                ],
+                className="em-upload-fields",
+            ),
+            # A plain <input type=file> (added by assets/eventmap.js: Dash has none): it sends each file in its own request (see dashboard/jobs.py),
+            # so a file over the limit is refused before it is read, and never held in memory.
+            html.Label(
+                [
+                    "Drop article files here or ",
+                    html.Span("choose files", className="em-link"),
+                    html.Div(".txt, .md or .html", className="em-hint"),
+                ],
                 id=ids.UPLOAD,
-                multiple=True,
-                accept=".txt,.md,.html,.htm",
-                children=html.Div(["Drop article files here or ", html.A("choose files")]),
                 className="em-upload",
             ),
-            html.Div(id=ids.UPLOAD_STATUS, className="em-upload-status"),
+            html.Div(
+                [html.Progress(max="1", value="0"), html.Span(className="em-upload-stage")],
+                id=ids.UPLOAD_PROGRESS,
+                className="em-upload-progress em-hidden",
+            ),
+            html.Div(id=ids.UPLOAD_STATUS, className="em-upload-status", **{"aria-live": "polite"}),
+            html.H2("Remove an article"),
+            dcc.Dropdown(id=ids.ARTICLES, options=articles, placeholder="stored articles", className="em-articles"),
+            html.Button(
+                "Remove it and its events", id=ids.REMOVE_ARTICLE, n_clicks=0, className="em-button em-button-light"
+            ),
+            html.Div(id=ids.REMOVE_STATUS, className="em-hint"),
         ],
         className="em-panel",
     )
@@ -218,6 +310,19 @@ def deferred_panels() -> tuple[Any, Any, Any]:
             [
                 html.Label("Countries with most events", className="em-field-label"),
                 dcc.Graph(id=ids.deferred(ids.COUNTRY_CHART), figure=_EMPTY_FIGURE, config=_GRAPH_CONFIG),
+            ],
+            className="em-field",
+        ),
+        html.Div(
+            [
+                html.Label("Events per category over time", className="em-field-label"),
+                dcc.Graph(
+                    id=ids.deferred(ids.SERIES_CHART),
+                    figure=_EMPTY_FIGURE,
+                    config=_GRAPH_CONFIG,
+                    style={"height": "150px"},
+                ),
+                html.Div("Drag across the chart to pick dates.", className="em-hint"),
             ],
             className="em-field",
         ),
@@ -256,6 +361,7 @@ def build_layout(
     labels_url: str,
     online_tiles: bool,
     credit: str,
+    articles: Sequence[Mapping[str, str]] = (),
 ) -> html.Div:
     """The whole page.
 
@@ -267,6 +373,8 @@ def build_layout(
         :func:`dashboard.data.filter_options` (subtypes, countries, sources).
     extent
         First and last day of the events (days since 1970-01-01), for the date inputs.
+    articles
+        :func:`dashboard.data.article_options`: the stored articles a user may remove.
     """
     header = html.Header(
         [
@@ -286,7 +394,11 @@ def build_layout(
         className="em-header",
     )
     map_panel = html.Div(
-        [event_map(basemap_url=basemap_url, labels_url=labels_url, online_tiles=online_tiles, credit=credit), legend()],
+        [
+            event_map(basemap_url=basemap_url, labels_url=labels_url, online_tiles=online_tiles, credit=credit),
+            legend(),
+            html.Div("Loading events…", id=ids.LOADING, className="em-loading", role="status"),
+        ],
         className="em-map-wrap",
     )
     stores = [
@@ -299,8 +411,9 @@ def build_layout(
         dcc.Store(id=ids.URL_SYNC),
         dcc.Store(id=ids.PANELS_READY),
         dcc.Store(id=ids.PANELS_MOUNTED),
+        dcc.Store(id=ids.UPLOAD_JOB),
         dcc.Download(id=ids.DOWNLOAD),
         dcc.Interval(id=ids.STORE_POLL, interval=15_000),
     ]
     main = html.Main([map_panel, _timeline(extent)], className="em-main")
-    return html.Div([*stores, header, _filters(options), main, _side()], className="em-app")
+    return html.Div([*stores, header, _filters(options), main, _side(list(articles))], className="em-app")

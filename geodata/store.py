@@ -163,12 +163,15 @@ class EventStore:
         return _decode_lists(frame)
 
     def events(self) -> gpd.GeoDataFrame:
-        """The merged events table (cached until the store changes)."""
-        generation = self.manifest()["generation"]
+        """The merged events table, users' corrections applied (cached until the store or a correction changes)."""
+        from geodata.corrections import apply_corrections, corrections_version, load_corrections
+
+        generation = f"{self.manifest()['generation']}+{corrections_version(self.path)}"
         with self._lock:
             if self._cache and self._cache[0] == generation:
                 return self._cache[1].copy()
-        merged = merge_reports(self.reports())
+        # Corrections are an overlay on the reports, applied before merging (geodata/corrections.py).
+        merged = merge_reports(apply_corrections(self.reports(), load_corrections(self.path)))
         with self._lock:
             self._cache = (generation, merged)
         return merged.copy()

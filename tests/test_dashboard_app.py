@@ -69,22 +69,61 @@ def test_legend_names_every_category_and_precision():
 
 
 def test_routes_serve_gzipped_payloads(app):
+    from dashboard.payload import decode_binary
+
     client = app.server.test_client()
     layout = json.dumps(client.get("/_dash-layout").get_json())
     generation = layout.split("?g=")[1].split('"')[0]
-    for name in ("events", "text", "shapes"):
-        response = client.get(f"/eventmap-api/{name}.json?g={generation}", headers={"Accept-Encoding": "gzip"})
+    for name in ("events.bin", "text.bin", "shapes.json"):
+        response = client.get(f"/eventmap-api/{name}?g={generation}", headers={"Accept-Encoding": "gzip"})
         assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip"
         assert "max-age=3600" in response.headers["Cache-Control"]
-        body = json.loads(gzip.decompress(response.data))
+        raw = gzip.decompress(response.data)
+        body = decode_binary(raw) if name.endswith(".bin") else json.loads(raw)
         assert body.get("generation", generation) == generation or body["type"] == "FeatureCollection"
-    plain = client.get("/eventmap-api/events.json")
-    assert "Content-Encoding" not in plain.headers and json.loads(plain.data)["n"] > 0
+    plain = client.get("/eventmap-api/events.bin")
+    assert "Content-Encoding" not in plain.headers and decode_binary(plain.data)["n"] > 0
     assert plain.headers["Cache-Control"] == "no-cache"
     basemap = json.loads(
         gzip.decompress(client.get("/eventmap-api/basemap.json", headers={"Accept-Encoding": "gzip"}).data)
     )
     assert len(basemap["features"]) > 100
+
+
+def test_upload_route_refuses_a_large_file_without_reading_it(app):
+    class Body:
+        """A request body that fails the test if the server reads it."""
+
+        read_bytes = 0
+        size = 0
+        at = 0
+
+        def tell(self):
+            return self.at
+
+        def seek(self, offset, whence=0):
+            self.at = self.size if whence == 2 else offset
+            return self.at
+
+        def read(self, n=-1):
+            Body.read_bytes += max(n, 0)
+            raise AssertionError("the server read a body it should have refused by its Content-Length")
+
+    client = app.server.test_client()
+    limit = app.server.config.get("EVENTMAP_MAX_UPLOAD_BYTES")
+    body = Body()
+    body.size = limit + 1
+    big = client.post(
+        "/eventmap-api/upload?name=huge.txt",
+        input_stream=body,
+        content_type="application/octet-stream",
+        content_length=limit + 1,
+    )
+    assert big.status_code == 200 and "over the" in big.get_json()["line"] and Body.read_bytes == 0
+    pdf = client.post("/eventmap-api/upload?name=scan.pdf", data=b"%PDF-1.4", content_type="application/octet-stream")
+    assert "is a PDF" in pdf.get_json()["line"]
+    ok = client.post("/eventmap-api/upload?name=a.txt", data=b"text", content_type="application/octet-stream")
+    assert ok.get_json()["line"] is None and ok.get_json()["batch"]
 
 
 def test_layout_has_no_cdn_and_every_id(app):
@@ -99,7 +138,7 @@ def test_layout_has_no_cdn_and_every_id(app):
 def test_index_loads_our_assets_only(app):
     index = app.server.test_client().get("/").data.decode()
     assets = {part.split("?")[0] for part in index.split('"') if part.startswith("/assets/")}
-    assert assets == {"/assets/eventmap.css", "/assets/eventmap.js"}
+    assert assets == {"/assets/core.js", "/assets/eventmap.css", "/assets/eventmap.js"}
 
 
 def test_server_callbacks_are_thin():
@@ -108,7 +147,7 @@ def test_server_callbacks_are_thin():
     bodies = [
         node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef) and node.name != "register_callbacks"
     ]
-    assert {b.name for b in bodies} == {"mount_panels", "show_card", "export", "on_store_change"}
+    assert {b.name for b in bodies} == {"mount_panels", "show_card", "correct", "remove", "export", "on_store_change"}
     for body in bodies:
         assert body.end_lineno - body.lineno <= 10, body.name
 

@@ -138,9 +138,9 @@ def test_dash001_map_renders_every_category_offline(session, output_dir):
     assert page.locator(".em-legend").inner_text().count("Military") == 1
     # Zooming and opening the layer control load nothing from elsewhere either.
     page.mouse.move(620, 400)
-    for _ in range(2):
-        page.mouse.wheel(0, -300)
-        page.wait_for_timeout(400)
+    zoom = page.evaluate("window.eventmap.map.getZoom()")
+    page.mouse.wheel(0, -300)
+    page.wait_for_function(f"Number(new URLSearchParams(location.search).get('z')) > {zoom}", timeout=30_000)
     page.locator(".leaflet-control-layers").hover()
     assert log.external == [], log.external
     assert errors == [], errors
@@ -215,9 +215,10 @@ def test_dash005_article_text_never_executes(session, output_dir):
     page.wait_for_selector(".em-slot-table td", timeout=10_000)
     assert "Evil headline" in page.inner_text(".em-slot-table")
     page.locator("#em-sources").click()
-    page.wait_for_timeout(300)
+    page.wait_for_selector(
+        "#em-sources .dash-dropdown-options, #em-sources [role=listbox], [role=option]", timeout=10_000
+    )
     page.keyboard.press("Escape")
-    page.wait_for_timeout(300)
     assert page.evaluate("window.__pwned") is None
     assert dialogs == []
     assert errors == []
@@ -275,14 +276,17 @@ def test_dash008_url_restores_the_view(session, browser):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     other = context.new_page()
     other.goto(url)
-    other.wait_for_function("window.eventmap && window.eventmap.spec && window.eventmap.text", timeout=30_000)
+    # The restored view is final once the search text has arrived and the filter ran with the query,
+    # however long the text takes to load (the counter says "still loading" until then).
+    other.wait_for_function("window.eventmap && window.eventmap.spec && window.eventmap.text", timeout=60_000)
     other.wait_for_function(
-        f"document.getElementById('em-counter').textContent.startsWith('{shown:,} of')", timeout=10_000
+        f"(t => t.startsWith('{shown:,} of') && !t.includes('still loading'))"
+        "(document.getElementById('em-counter').textContent)",
+        timeout=60_000,
     )
     assert other.input_value("#em-text") == "summit"
     assert not other.locator("#em-categories input[value='military']").is_checked()
-    other.wait_for_timeout(500)
-    assert other.evaluate("new URLSearchParams(location.search).get('z')") == zoom
+    other.wait_for_function(f"new URLSearchParams(location.search).get('z') === {json.dumps(zoom)}", timeout=30_000)
     context.close()
     assert errors == []
 
@@ -292,11 +296,14 @@ def test_dash009_playback_moves_the_date_window(session):
     page.click("#em-play")
     page.wait_for_function("window.eventmap.spec && window.eventmap.spec.window", timeout=10_000)
     first = page.evaluate("window.eventmap.spec.window[0]")
-    page.wait_for_function(f"window.eventmap.spec.window && window.eventmap.spec.window[0] > {first}", timeout=10_000)
+    page.wait_for_function(f"window.eventmap.spec.window && window.eventmap.spec.window[0] > {first}", timeout=30_000)
     page.click("#em-play")
-    page.wait_for_function("document.getElementById('em-play').textContent.endsWith('Play')", timeout=5_000)
+    page.wait_for_function("document.getElementById('em-play').textContent.endsWith('Play')", timeout=30_000)
     paused_at = page.evaluate("window.eventmap.spec.window[0]")
-    page.wait_for_timeout(1500)
+    # Paused means the clock is off: no tick can move the window any more.
+    page.wait_for_function(
+        "document.getElementById('em-play').textContent.endsWith('Play') && !window.eventmap.playing"
+    )
     assert page.evaluate("window.eventmap.spec.window[0]") == paused_at
     assert errors == []
 
@@ -317,18 +324,18 @@ def test_dash010_upload_adds_the_article_as_text(session, output_dir):
             {"name": "hostile-manta.txt", "mimeType": "text/plain", "buffer": article.encode()},
         ],
     )
-    page.wait_for_selector(".em-upload-line", timeout=120_000)
+    page.wait_for_function(
+        "document.getElementById('em-upload-status').textContent.includes('new article')", timeout=180_000
+    )
     status = page.inner_text("#em-upload-status")
     assert "hostile-manta.txt: added" in status, status
     after = wait_counter_change(page, before)
     assert after > before
     search(page, "upload-script")
     assert counter(page) >= 1
-    page.locator(".em-marker, .em-cluster").first.click()
-    page.wait_for_timeout(500)
-    if page.locator(".em-marker").count():
-        page.locator(".em-marker").first.click()
-        assert "<script>" in card_text(page)
+    page.wait_for_selector(".em-slot-table td", timeout=30_000)
+    page.locator(".em-slot-table td[data-dash-column='place']").first.click()
+    assert "<script>" in card_text(page)
     assert page.evaluate("window.__pwned") is None and dialogs == []
     page.screenshot(path=str(output_dir / "dashboard-upload.png"))
     assert errors == []

@@ -29,15 +29,21 @@ def payload(events, gazetteer):
 
 def cards_of(data: dict) -> list[str]:
     """The cards the page builds: fragments joined in slot order (what export.js does)."""
-    return ["".join(data["frag"][column[i]] for column in data["cards"]) for i in range(len(data["cat"]))]
+    columns = [data["cards"][f"s{k}"] for k in range(len(data["slots"]))]
+    return ["".join(data["frag"][column[i]] for column in columns) for i in range(data["n"])]
 
 
-def test_payload_has_one_feature_per_row_and_the_categories(events, payload):
-    assert len(payload["cat"]) == len(payload["loc"]) == len(payload["d0"]) == len(events)
-    assert [c["key"] for c in payload["categories"]] == ["military", "political", "economic"]
-    assert sum(c["count"] for c in payload["categories"]) == len(events)
-    expected = events["category"].value_counts().to_dict()
-    assert {c["key"]: c["count"] for c in payload["categories"]} == expected
+def test_payload_is_the_dashboards_payload_with_cards(events, payload):
+    from dashboard.payload import compact_payload
+
+    shared = compact_payload(events)
+    assert payload["n"] == len(events)
+    for name, column in shared["rows"].items():
+        assert payload["rows"][name].tolist() == column.tolist(), name
+    assert payload["halo_radius_m"] == shared["halo_radius_m"]
+    assert [c["key"] for c in payload["styles"]] == ["military", "political", "economic"]
+    expected = events.groupby("category")["event_id"].nunique().to_dict()
+    assert {c["key"]: c["count"] for c in payload["styles"]} == expected
     assert payload["n_events"] == events["event_id"].nunique()
 
 
@@ -45,20 +51,20 @@ def test_payload_cards_are_exactly_the_dashboard_cards(events, payload):
     rows = events.drop(columns="geometry").to_dict("records")
     assert cards_of(payload) == [event_card_html(r) for r in rows]
     # De-duplicated: shared parts (category heads, dates, sources, "why here?") are stored once.
-    used = sum(1 for column in payload["cards"] for i in column if i)
+    used = sum(1 for column in payload["cards"].values() for i in column if i)
     assert len(payload["frag"]) < 0.7 * used
 
 
 def test_area_events_are_areas_and_town_events_are_points(events, payload):
-    for kind, precision, loc_index in zip(events["place_kind"], events["geo_precision"], payload["loc"], strict=True):
-        loc = payload["locs"][loc_index]
+    places = payload["places"]
+    for kind, precision, p in zip(events["place_kind"], events["geo_precision"], payload["rows"]["p"], strict=True):
         if kind == "city":
-            assert loc[3] == 1 and loc[2] == -1
+            assert places["prec"][p] == 1 and places["shape"][p] == -1
         else:
-            assert loc[3] == precision >= 2
-    with_shape = [loc for loc in payload["locs"] if loc[2] >= 0]
+            assert places["prec"][p] == precision >= 2
+    with_shape = [p for p in range(len(places["name"])) if places["shape"][p] >= 0]
     assert with_shape, "countries and provinces come with their shape"
-    assert all(loc[3] >= 2 for loc in with_shape)
+    assert all(places["prec"][p] >= 2 for p in with_shape)
 
 
 def test_shapes_decode_to_the_place_they_encode():
@@ -83,12 +89,16 @@ def test_shapes_decode_to_the_place_they_encode():
     ],
 )
 def test_dates_become_day_ranges(events, date, date_end, published, first, last):
+    from dashboard.payload import NO_DAY, day_span
+
     row = events.iloc[[0]].copy()
     row["date"], row["date_end"], row["published"] = date, date_end, published
     data = export_payload(row)
-    day = export._period_of
-    assert data["d0"][0] == (day(first)[0] if first else None)
-    assert data["d0"][0] is None or data["d0"][0] + data["dd"][0] == day(last)[0]
+    d0, dd = int(data["rows"]["d0"][0]), int(data["rows"]["dd"][0])
+    if first is None:
+        assert d0 == NO_DAY
+    else:
+        assert (d0, d0 + dd) == (day_span(first)[0], day_span(last)[1])
 
 
 def test_offline_html_inlines_every_asset_and_embeds_the_basemap(events, gazetteer, output_dir):
@@ -102,7 +112,7 @@ def test_offline_html_inlines_every_asset_and_embeds_the_basemap(events, gazette
     assert "url(images/" not in page  # stylesheet images became data: URIs
     assert "tile.openstreetmap.org" not in page
     assert "GeoNames" in page and "Natural Earth" in page
-    assert len(read_export_data(page)["cat"]) == len(events)
+    assert read_export_data(page)["n"] == len(events)
 
 
 def test_online_html_uses_the_pinned_cdn_assets_and_tiles(events, gazetteer):
@@ -136,7 +146,7 @@ def test_title_is_escaped(events, gazetteer):
 def test_empty_export_still_renders_a_map(events, gazetteer, tmp_path):
     path = export_html(events.iloc[:0], tmp_path / "empty.html", gazetteer=gazetteer)
     data = read_export_data(path)
-    assert data["cat"] == [] and data["span"] == {"first": None, "last": None}
+    assert data["n"] == 0 and data["span"] == {"first": None, "last": None}
 
 
 def test_offline_export_without_vendored_assets_says_make_vendor(events, monkeypatch, tmp_path):
@@ -179,7 +189,7 @@ def test_export_html_command_writes_a_filtered_offline_map(store_dir, gazetteer_
     assert result.exit_code == 0, result.output
     assert "wrote" in result.output
     data = read_export_data(out)
-    assert [c["key"] for c in data["categories"]] == ["military"] and data["cat"]
+    assert [c["key"] for c in data["styles"] if c["count"]] == ["military"] and data["n"]
     assert not EXTERNAL_ASSET.search(out.read_text(encoding="utf-8"))
 
 

@@ -15,6 +15,7 @@ from export_helpers import PAYLOADS, hostile_row
 
 from dashboard import export
 from dashboard.export import export_html
+from geodata.model import MAPPED_STATUSES
 from geodata.store import filter_events
 from geodata.synthetic import synthetic_events
 
@@ -33,7 +34,7 @@ def events(gazetteer):
     hostile = hostile_row(frame)
     hostile["geometry"] = [shapely.Point(ISOLATED[1], ISOLATED[0])]
     hostile["place_kind"], hostile["geo_precision"], hostile["date"] = "city", 1, "2025-06-15"
-    hostile["event_id"] = "hostile"
+    hostile["event_id"], hostile["status"], hostile["place_id"] = "hostile", "reported", "test:king-edward-point"
     odd_category = frame.iloc[[1]].copy()
     odd_category["category"] = HOSTILE_CATEGORY
     return pd.concat([frame, hostile, odd_category], ignore_index=True)
@@ -102,18 +103,37 @@ def test_offline_map_renders_every_category_with_no_network(offline_map):
         assert errors == []
 
 
+HOSTILE_MARKER = """() => {
+  const em = window.eventmapExport;
+  for (const key of Object.keys(em.layers)) {
+    const layer = em.layers[key];
+    const marker = layer.markers.find((m) => em.cardHtml(m.emIndex).includes("Blast"));
+    if (marker && marker.getElement() && layer.cluster.getVisibleParent(marker) === marker) {
+      marker.getElement().setAttribute("data-test-hostile", "1");
+      return true;
+    }
+  }
+  return false;
+}"""
+
+
 def test_popup_shows_the_escaped_evidence_and_nothing_executes(offline_map):
     with chromium_page() as (page, _log, errors):
         refused = open_offline(page, offline_map)
+        # The point comes from the data (the hostile event's own place), and the click goes to its marker
+        # once the map shows it on its own, not to a guessed pixel that another shape may cover.
         page.evaluate(
-            "([lat, lon]) => { eventmapExport.map.setView([lat, lon], 9, {animate: false}); }", list(ISOLATED)
+            """() => {
+              const em = window.eventmapExport;
+              const i = [...Array(em.n).keys()].find((k) => em.cardHtml(k).includes("Blast"));
+              const p = em.d.p[i];
+              em.map.setView([em.d.places.lat[p], em.d.places.lon[p]], 12, {animate: false});
+            }"""
         )
-        page.wait_for_timeout(300)
-        box = page.locator("#" + page.evaluate("eventmapExport.map.getContainer().id")).bounding_box()
-        point = page.evaluate(f"eventmapExport.map.latLngToContainerPoint([{ISOLATED[0]}, {ISOLATED[1]}])")
-        page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+        page.wait_for_function(HOSTILE_MARKER, timeout=10_000)
+        page.click("[data-test-hostile='1']")
         popup = page.locator(".leaflet-popup-content")
-        popup.wait_for(timeout=5_000)
+        popup.wait_for(timeout=10_000)
         text = popup.inner_text()
         assert "Blast <script>window.__pwned=1</script> near" in text
         assert popup.locator("mark").inner_text() == "Manta"
@@ -127,12 +147,13 @@ def test_popup_shows_the_escaped_evidence_and_nothing_executes(offline_map):
 def test_date_filter_rebuilds_the_clusters(offline_map, events):
     with chromium_page() as (page, _log, errors):
         open_offline(page, offline_map)
+        mapped = events[events["status"].isin(MAPPED_STATUSES)]
         total = status_count(page)
-        assert total == len(events)
+        assert total == mapped["event_id"].nunique()
         before = visible_point_events(page)
         page.fill(".em-from", "2025-01-01")
         page.fill(".em-to", "2025-03-31")
-        expected = len(filter_events(events, since="2025-01-01", until="2025-03-31"))
+        expected = filter_events(mapped, since="2025-01-01", until="2025-03-31")["event_id"].nunique()
         page.wait_for_function(f"document.querySelector('.em-status').textContent.includes('{expected:,} of')")
         after = visible_point_events(page)
         assert 0 < after < before
@@ -140,6 +161,21 @@ def test_date_filter_rebuilds_the_clusters(offline_map, events):
         page.click(".em-reset")
         page.wait_for_function(f"document.querySelector('.em-status').textContent.includes('{total:,} of')")
         assert visible_point_events(page) == before
+        assert errors == []
+
+
+def test_status_control_shows_the_other_statuses_on_demand(offline_map, events):
+    with chromium_page() as (page, _log, errors):
+        open_offline(page, offline_map)
+        shown = events[events["status"].isin(MAPPED_STATUSES)]["event_id"].nunique()
+        assert status_count(page) == shown
+        boxes = page.locator(".em-statuses input")
+        assert [boxes.nth(k).get_attribute("value") for k in range(2)] == ["reported", "planned"]
+        assert page.locator(".em-statuses input:checked").count() == 2
+        page.locator(".em-statuses input[value='denied']").check()
+        denied = events[events["status"].isin([*MAPPED_STATUSES, "denied"])]["event_id"].nunique()
+        page.wait_for_function(f"document.querySelector('.em-status').textContent.includes('{denied:,} of')")
+        assert denied > shown
         assert errors == []
 
 

@@ -11,8 +11,8 @@
 (function (global) {
   "use strict";
 
-  var DAY_MS = 86400000;
-  var HALO_METRES = { 2: 40000, 3: 250000, 4: 500000 };
+  /* The dashboard's core.js (inlined just before this file): decoding, filters, halos, dates. */
+  var core = global.eventmapCore;
   var AREA_POPUP_CARDS = 20;
 
   function el(tag, className, text) {
@@ -26,14 +26,8 @@
     return Number(n).toLocaleString("en-US");
   }
 
-  function isoDay(day) {
-    return new Date(day * DAY_MS).toISOString().slice(0, 10);
-  }
-
-  function dayOf(iso) {
-    var t = Date.parse(iso + "T00:00:00Z");
-    return isNaN(t) ? null : Math.round(t / DAY_MS);
-  }
+  var isoDay = core.isoDay;
+  var dayOf = core.parseDay;
 
   /* Quantised, delta-encoded polygons ([[x0, y0, dx, dy, ...] per ring] per polygon, 1/scale
    * degrees) to Leaflet's nested [lat, lng] arrays. */
@@ -63,7 +57,11 @@
     var bytes = new Uint8Array(raw.length);
     for (var i = 0; i < raw.length; i += 1) bytes[i] = raw.charCodeAt(i);
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Response(stream).text().then(JSON.parse);
+    return new Response(stream).arrayBuffer();
+  }
+
+  function readJson(id) {
+    return readBlock(id).then(function (buffer) { return JSON.parse(new TextDecoder("utf-8").decode(buffer)); });
   }
 
   function showError(map, err) {
@@ -88,7 +86,7 @@
     this.visible = { total: 0, byCategory: {} };
     this.areaRenderer = L.canvas({ padding: 0.3 });
     this.popup = L.popup({ maxWidth: 420, minWidth: 280, maxHeight: 360, autoPanPadding: [30, 30] });
-    this.loaded = readBlock(blockId).then(function (data) { self._init(data); });
+    this.loaded = readBlock(blockId).then(function (buffer) { self._init(core.decodeBinary(buffer)); });
   }
 
   EventMap.prototype.later = function (fn) {
@@ -97,38 +95,50 @@
     return this.loaded;
   };
 
-  EventMap.prototype._init = function (data) {
-    this.data = data;
-    this.n = data.cat.length;
-    this.scale = data.scale;
-    this.range = [data.span.first, data.span.last];
+  EventMap.prototype._init = function (raw) {
+    this.raw = raw;
+    this.d = core.decode(raw);
+    this.data = raw; /* styles, shapes, cards and fragments */
+    this.n = this.d.n;
+    this.range = [raw.span.first, raw.span.last];
+    this.spec = {
+      categories: this.d.categories.slice(), statuses: this.d.mappedStatuses.slice(), window: null, query: ""
+    };
+    this.cards = raw.slots.map(function (_, k) { return raw.cards["s" + k]; });
     this._groupByCategory();
+    this._filter();
   };
 
   EventMap.prototype._groupByCategory = function () {
-    var d = this.data, locs = d.locs;
+    var d = this.d;
     this.byCategory = d.categories.map(function () { return { points: [], areas: {} }; });
     for (var i = 0; i < this.n; i += 1) {
-      var loc = locs[d.loc[i]];
-      var bucket = this.byCategory[d.cat[i]];
-      if (loc[3] >= 2) {
-        (bucket.areas[d.loc[i]] = bucket.areas[d.loc[i]] || []).push(i);
+      var bucket = this.byCategory[d.c[i]];
+      var p = d.p[i];
+      if (d.places.prec[p] >= 2) {
+        (bucket.areas[p] = bucket.areas[p] || []).push(i);
       } else {
         bucket.points.push(i);
       }
     }
   };
 
+  /* The rows shown: the dashboard's filter (core.filterRows) over the chosen dates and statuses. */
+  EventMap.prototype._filter = function () {
+    var full = this.range[0] === null || (this.range[0] <= this.raw.span.first && this.range[1] >= this.raw.span.last);
+    this.spec.window = full ? null : this.range;
+    this.result = core.filterRows(this.d, this.spec, null);
+    this.mask = this.result.mask;
+  };
+
   EventMap.prototype.inRange = function (i) {
-    var start = this.data.d0[i];
-    if (start === null) return true;
-    return start <= this.range[1] && start + this.data.dd[i] >= this.range[0];
+    return this.mask[i] === 1;
   };
 
   /* The event card of feature i: the fragments card.py produced, in slot order. */
   EventMap.prototype.cardHtml = function (i) {
     var d = this.data, parts = [];
-    for (var s = 0; s < d.slots.length; s += 1) parts.push(d.frag[d.cards[s][i]]);
+    for (var s = 0; s < d.slots.length; s += 1) parts.push(d.frag[this.cards[s][i]]);
     return parts.join("");
   };
 
@@ -144,16 +154,17 @@
     this.popup.setLatLng(latlng).setContent(box).openOn(this.map);
   };
 
-  EventMap.prototype.openArea = function (latlng, catIndex, locIndex) {
-    var self = this, d = this.data, loc = d.locs[locIndex];
-    var all = this.byCategory[catIndex].areas[locIndex] || [];
+  EventMap.prototype.openArea = function (latlng, catIndex, place) {
+    var self = this, d = this.d;
+    var all = this.byCategory[catIndex].areas[place] || [];
     var shown = all.filter(function (i) { return self.inRange(i); });
-    shown.sort(function (a, b) { return (d.d0[b] || 0) - (d.d0[a] || 0); });
+    shown.sort(function (a, b) { return d.d0[b] - d.d0[a]; });
+    var n = core.countEvents(d, this.mask, function (i) { return d.p[i] === place && d.c[i] === catIndex; }).events;
     var box = el("div", "em-popup");
     var head = el("div", "em-area-head");
-    head.appendChild(el("strong", null, loc[4]));
-    head.appendChild(el("span", null, " · " + d.precision[loc[3]] + " · " + fmt(shown.length) + " " +
-      d.categories[catIndex].label.toLowerCase() + " event" + (shown.length === 1 ? "" : "s") + " in the selected dates"));
+    head.appendChild(el("strong", null, d.places.name[place]));
+    head.appendChild(el("span", null, " · " + this.data.precision[d.places.prec[place]] + " · " + core.plural(n,
+      this.data.styles[catIndex].label.toLowerCase() + " event") + " shown"));
     box.appendChild(head);
     shown.slice(0, AREA_POPUP_CARDS).forEach(function (i) { box.appendChild(self.cardNode(i)); });
     if (shown.length > AREA_POPUP_CARDS) {
@@ -181,12 +192,12 @@
   EventMap.prototype.addCategory = function (group, catIndex) { this.later(this._addCategory, group, catIndex); };
 
   EventMap.prototype._addCategory = function (group, catIndex) {
-    var self = this, d = this.data, scale = this.scale, bucket = this.byCategory[catIndex];
-    var color = d.categories[catIndex].color;
+    var self = this, d = this.d, bucket = this.byCategory[catIndex];
+    var color = this.data.styles[catIndex].color;
     var icon = L.divIcon({ className: "em-point em-c" + catIndex, iconSize: L.point(12, 12) });
     var markers = bucket.points.map(function (i) {
-      var loc = d.locs[d.loc[i]];
-      var marker = L.marker([loc[1] / scale, loc[0] / scale], { icon: icon, keyboard: false });
+      var p = d.p[i];
+      var marker = L.marker([d.places.lat[p], d.places.lon[p]], { icon: icon, keyboard: false });
       marker.emIndex = i;
       return marker;
     });
@@ -202,23 +213,24 @@
 
     var areas = [];
     Object.keys(bucket.areas).forEach(function (key) {
-      var locIndex = Number(key), loc = d.locs[locIndex], shape, size;
+      var place = Number(key), shape, size, shapeIndex = d.places.shape ? d.places.shape[place] : -1;
       var style = {
         renderer: self.areaRenderer, color: color, weight: 1.2, opacity: 0.85, dashArray: "5 4",
         fillColor: color, fillOpacity: 0.1
       };
-      if (loc[2] >= 0) {
-        size = d.shapes[loc[2]][0];
-        shape = L.polygon(decodePolygons(d.shapes[loc[2]][1], d.shape_scale), style);
+      if (shapeIndex >= 0) {
+        size = self.data.shapes[shapeIndex][0];
+        shape = L.polygon(decodePolygons(self.data.shapes[shapeIndex][1], self.data.shape_scale), style);
       } else {
-        var radius = HALO_METRES[loc[3]] || 40000;
+        /* The same halo radii as the dashboard (payload.HALO_RADIUS_M through core.haloRadius). */
+        var radius = core.haloRadius(d, d.places.prec[place]);
         size = Math.pow(radius / 111000, 2) * Math.PI;
-        shape = L.circle([loc[1] / scale, loc[0] / scale], L.extend({ radius: radius }, style));
+        shape = L.circle([d.places.lat[place], d.places.lon[place]], L.extend({ radius: radius }, style));
       }
-      var tip = el("span", null, loc[4]);
+      var tip = el("span", null, d.places.name[place]);
       shape.bindTooltip(tip, { sticky: true, direction: "top" });
-      shape.on("click", function (e) { self.openArea(e.latlng, catIndex, locIndex); });
-      shape.emLoc = locIndex;
+      shape.on("click", function (e) { self.openArea(e.latlng, catIndex, place); });
+      shape.emLoc = place;
       shape.emTip = tip;
       shape.emSize = size;
       areas.push(shape);
@@ -231,33 +243,38 @@
   };
 
   EventMap.prototype._refreshCategory = function (catIndex) {
-    var self = this, d = this.data, layer = this.layers[catIndex], bucket = this.byCategory[catIndex];
+    var self = this, d = this.d, layer = this.layers[catIndex], bucket = this.byCategory[catIndex];
     var keep = layer.markers.filter(function (m) { return self.inRange(m.emIndex); });
     layer.cluster.clearLayers();
     layer.cluster.addLayers(keep);
-    var count = keep.length;
     layer.areaGroup.clearLayers();
     layer.areas.forEach(function (shape) {
       var n = bucket.areas[shape.emLoc].filter(function (i) { return self.inRange(i); }).length;
       if (n > 0) {
         layer.areaGroup.addLayer(shape);
-        shape.emTip.textContent = d.locs[shape.emLoc][4] + " — " + fmt(n) + " event" + (n === 1 ? "" : "s") +
-          " (" + d.precision[d.locs[shape.emLoc][3]] + ")";
+        shape.emTip.textContent = d.places.name[shape.emLoc] + " — " + core.plural(n, "event") +
+          " (" + self.data.precision[d.places.prec[shape.emLoc]] + ")";
         shape.setStyle({ fillOpacity: areaOpacity(shape.emSize, n) });
       }
-      count += n;
     });
-    this.visible.byCategory[catIndex] = count;
+    this.visible.byCategory[catIndex] = core.countEvents(d, this.mask, function (i) { return d.c[i] === catIndex; }).events;
   };
 
   EventMap.prototype.setRange = function (first, last) {
     this.range = [Math.min(first, last), Math.max(first, last)];
-    var total = 0, self = this;
-    Object.keys(this.layers).forEach(function (key) {
-      self._refreshCategory(Number(key));
-      total += self.visible.byCategory[key];
-    });
-    this.visible.total = total;
+    this.refresh();
+  };
+
+  EventMap.prototype.setStatuses = function (statuses) {
+    this.spec.statuses = statuses.slice();
+    this.refresh();
+  };
+
+  EventMap.prototype.refresh = function () {
+    var self = this;
+    this._filter();
+    Object.keys(this.layers).forEach(function (key) { self._refreshCategory(Number(key)); });
+    this.visible.total = this.result.events;
     this.listeners.forEach(function (fn) { fn(self); });
   };
 
@@ -272,7 +289,7 @@
   };
 
   EventMap.prototype._ready = function () {
-    this.setRange(this.range[0], this.range[1]);
+    this.refresh();
     var b = this.data.bounds;
     if (b) this.map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [30, 30], maxZoom: 7 });
     global.eventmapExport = this;
@@ -350,7 +367,7 @@
         hi.addEventListener("input", function () { apply(Number(lo.value), Number(hi.value), false); });
         reset.addEventListener("click", function () { apply(span.first, span.last, true); });
         self.onChange(function (em) {
-          status.textContent = "Showing " + fmt(em.visible.total) + " of " + fmt(em.n) + " mapped events";
+          status.textContent = "Showing " + fmt(em.visible.total) + " of " + fmt(em.d.nEvents) + " mapped events";
         });
         return box;
       }
@@ -361,7 +378,7 @@
   EventMap.prototype.legend = function (position) { this.later(this._legend, position); };
 
   EventMap.prototype._legend = function (position) {
-    var self = this, d = this.data;
+    var self = this, d = { categories: this.data.styles };
     var Control = L.Control.extend({
       onAdd: function () {
         var box = el("div", "em-panel em-legend");
@@ -400,12 +417,47 @@
     new Control({ position: position || "bottomright" }).addTo(this.map);
   };
 
+  /* Statuses: reported and planned events are shown; the others behind these boxes (as in the dashboard). */
+  EventMap.prototype.statusControl = function (position) { this.later(this._statusControl, position); };
+
+  EventMap.prototype._statusControl = function (position) {
+    var self = this, d = this.d;
+    var counts = d.statuses.map(function (_, k) {
+      return core.countEvents(d, new Uint8Array(d.n).fill(1), function (i) { return d.st[i] === k; }).events;
+    });
+    var Control = L.Control.extend({
+      onAdd: function () {
+        var box = el("div", "em-panel em-statuses leaflet-bar");
+        L.DomEvent.disableClickPropagation(box);
+        box.appendChild(el("div", "em-panel-title", "Status"));
+        var inputs = [];
+        d.statuses.forEach(function (status, k) {
+          if (!counts[k] && d.mappedStatuses.indexOf(status) < 0) return;
+          var row = el("label", "em-status-row");
+          var input = el("input");
+          input.type = "checkbox";
+          input.value = status;
+          input.checked = self.spec.statuses.indexOf(status) >= 0;
+          input.addEventListener("change", function () {
+            self.setStatuses(inputs.filter(function (x) { return x.checked; }).map(function (x) { return x.value; }));
+          });
+          inputs.push(input);
+          row.appendChild(input);
+          row.appendChild(el("span", null, " " + status + " (" + fmt(counts[k]) + ")"));
+          box.appendChild(row);
+        });
+        return box;
+      }
+    });
+    new Control({ position: position || "topleft" }).addTo(this.map);
+  };
+
   /* ------------------------------------------------------------------ offline basemap */
 
   /* The offline basemap: a layer group, filled once its block is decoded. */
   function basemap(map, blockId) {
     var group = L.layerGroup();
-    readBlock(blockId).then(function (base) { drawBasemap(map, group, base); })
+    readJson(blockId).then(function (base) { drawBasemap(map, group, base); })
       .catch(function (err) { showError(map, err); });
     return group;
   }
