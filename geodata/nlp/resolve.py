@@ -124,6 +124,7 @@ class _Context:
     def __init__(self) -> None:
         self.country_votes: Counter[str] = Counter()
         self.admin1: Counter[str] = Counter()
+        self.admin1_by_key: dict[str, tuple[str, int]] = {}  # mention key → (its unit, count)
         self.countries_named: set[str] = set()
         self.places: list[tuple[str, PlaceRecord, float]] = []  # (mention key, place, weight)
 
@@ -167,6 +168,7 @@ def _context_from(
             own[key][place.country_code] += vote
         if place.kind == "admin1":
             ctx.admin1[place.admin1_code] += count
+            ctx.admin1_by_key[key] = (place.admin1_code, count)
         ctx.places.append((key, place, confidence))
     return ctx, own
 
@@ -193,7 +195,10 @@ def _score(
     elif place.context:
         share = max((ctx.share(c, own) for c in place.context), default=0.0)
         score += w.country * share * 0.5
-    if place.kind in ("city", "admin2", "island") and place.admin1_code and ctx.admin1.get(place.admin1_code):
+    # A name does not vouch for itself: "Quebec" the province does not make "Quebec" the city likely.
+    own_unit, own_count = ctx.admin1_by_key.get(key, ("", 0))
+    named = ctx.admin1.get(place.admin1_code, 0) - (own_count if own_unit == place.admin1_code else 0)
+    if place.kind in ("city", "admin2", "island") and place.admin1_code and named > 0:
         score += w.admin1
         why.append(f"{place.admin1_name} also named")
     if cc and cc in ctx.countries_named and place.kind != "country":
