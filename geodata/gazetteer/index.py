@@ -9,8 +9,10 @@ document context (see :mod:`geodata.nlp.resolve`):
 ====================  ==================================================================
 term                  value
 ====================  ==================================================================
-kind prior            country 4, region 3, water 7, island 5, admin1 1, admin2 0.5, city 0
+kind prior            country 4, region 3, water 7, island 5, landmark 4.5, admin1 1, admin2 0.5,
+                      city 0 (landmarks: airports, bases, ports, stadiums, buildings)
 population            log10(population + 1) (regions: summed member countries; water 0)
+airport               +1.0 for a passenger airport
 national capital      +2.5
 primary name          +0.5 when the query matched the place's own name, not an alternate
 exact spelling        +0.3 when the query matches the name with its accents ("San José")
@@ -18,6 +20,9 @@ same-named unit       up to +2.5 for a city inside an admin1 of the same name ("
                       "Vienna"): just enough to rank above that unit
 bare county name      −1.0 for a county matched without its suffix ("Richmond" for Richmond
                       County): the town of that name is the usual meaning
+alternate of a town   −3.0 for a town matched by an alternate name when another place bears the
+                      name as its own and is a landmark, a unit or a town of 100,000 ("White
+                      House" is not Casablanca, "Philadelphia" not Amman)
 ====================  ==================================================================
 
 >>> from geodata.gazetteer import open_gazetteer
@@ -47,14 +52,26 @@ __all__ = [
     "geo_precision",
 ]
 
-KINDS = ("country", "admin1", "admin2", "city", "region", "water", "island")
-KIND_PRIOR = {"country": 4.0, "region": 3.0, "water": 7.0, "island": 5.0, "admin1": 1.0, "admin2": 0.5, "city": 0.0}
+KINDS = ("country", "admin1", "admin2", "city", "region", "water", "island", "landmark")
+KIND_PRIOR = {
+    "country": 4.0,
+    "region": 3.0,
+    "water": 7.0,
+    "island": 5.0,
+    "landmark": 4.5,
+    "admin1": 1.0,
+    "admin2": 0.5,
+    "city": 0.0,
+}
+# A passenger airport is news more often than the village that shares its name ("Heathrow").
+FEATURE_PRIOR = {"airport": 1.0}
 CAPITAL_BONUS = 2.5
 PRIMARY_BONUS = 0.5
 EXACT_BONUS = 0.3
 SAME_NAMED_UNIT_BONUS = 2.5
 BARE_COUNTY_PENALTY = 1.0
-_SCHEMA_VERSION = "5"
+ALTERNATE_PENALTY = 3.0
+_SCHEMA_VERSION = "6"
 _CACHE_SIZE = 4_096
 _PLACE_COLUMNS = (
     "rid, id, name, asciiname, kind, feature, country_code, admin1_code, admin1_name, population, "
@@ -68,7 +85,7 @@ def geo_precision(kind: str) -> int:
     >>> geo_precision("city"), geo_precision("admin1"), geo_precision("country"), geo_precision("water")
     (1, 2, 3, 4)
     """
-    return {"city": 1, "admin1": 2, "admin2": 2, "island": 2, "country": 3}.get(kind, 4)
+    return {"city": 1, "landmark": 1, "admin1": 2, "admin2": 2, "island": 2, "country": 3}.get(kind, 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +278,15 @@ class GazetteerIndex:
                 # The city beats its own same-named unit ("New York", "Vienna"), and no more.
                 score = round(max(score, min(score + SAME_NAMED_UNIT_BONUS, unit + 0.01)), 4)
             scored.append(Candidate(p, score, name, t == 1, t == 2))
+        if any(c.primary and _distinctive(c.place) for c in scored):
+            # "White House" is the landmark, not Casablanca by translation; "Philadelphia" the US
+            # city, not Amman by its ancient name.
+            scored = [
+                Candidate(c.place, round(c.score - ALTERNATE_PENALTY, 4), c.matched_name, c.primary, c.abbreviation)
+                if not c.primary and not c.abbreviation and c.place.kind == "city"
+                else c
+                for c in scored
+            ]
         scored.sort(key=lambda c: (-c.score, -c.place.population, c.place.rid))
         return scored[:limit] if limit else scored
 
@@ -368,6 +394,11 @@ class GazetteerIndex:
         }
 
 
+def _distinctive(place: PlaceRecord) -> bool:
+    """A place whose own name is a strong claim: a landmark, a unit, a sea, a town of 100,000."""
+    return place.kind != "city" or place.population >= 100_000
+
+
 def _record(row: tuple) -> PlaceRecord:
     return PlaceRecord(
         row[0],
@@ -390,6 +421,7 @@ def _record(row: tuple) -> PlaceRecord:
 def prior_score(place: PlaceRecord, primary: bool, query: str) -> float:
     """The context-free score of ``place`` for ``query`` (see the module docstring)."""
     score = KIND_PRIOR.get(place.kind, 0.0) + math.log10(place.population + 1)
+    score += FEATURE_PRIOR.get(place.feature, 0.0) if place.kind == "landmark" else 0.0
     if place.is_capital:
         score += CAPITAL_BONUS
     if primary:

@@ -741,6 +741,28 @@ OF_PLACE_HEADS = {
     "people",
     "citizens",
 }
+STREET_WORDS = {
+    "street",
+    "streets",
+    "st",
+    "avenue",
+    "avenues",
+    "ave",
+    "road",
+    "roads",
+    "rd",
+    "boulevard",
+    "blvd",
+    "drive",
+    "lane",
+    "highway",
+    "parkway",
+    "pike",
+    "turnpike",
+    "expressway",
+    "freeway",
+}
+SPEECH_VERBS = {"said", "says", "told", "added", "asked", "wrote", "explained", "noted", "argued", "recalled"}
 DATELINE_DASHES = {"—", "–", "-", "--", "―", "(", ":"}
 PARTY_LETTERS = {"d", "r", "i", "dfl", "ind", "l", "c"}
 
@@ -869,7 +891,7 @@ class _Recogniser:
         prep = _prev_word(doc, start)
         text = span.text
         # "Winnipeg." at the end of a sentence: the period is not part of the name ("U.S." keeps it).
-        if text.endswith(".") and "." not in text[:-1] and (text[:-1].isupper() or len(text) > 5):
+        if text.endswith(".") and "." not in text[:-1] and not (candidates and candidates[0].abbreviation):
             text = text[:-1]
         if kind == "toponym" and not kind_hint:
             kind_hint = self._title_hint(end)
@@ -1031,6 +1053,24 @@ class _Recogniser:
             return "surname of a person named in the text"
         if len(words) == 1 and words[0].is_upper and len(words[0]) >= 3 and words[0].lower_.strip(".") in ORG_ACRONYMS:
             return "an organisation's acronym"
+        if nxt is not None and nxt.lower_.rstrip(".") in STREET_WORDS and (nxt.is_title or nxt.lower_.endswith("s")):
+            return "part of a street's name"
+        if len(words) == 1 and (
+            (nxt is not None and nxt.lower_ in SPEECH_VERBS) or (prev is not None and prev.lower_ in SPEECH_VERBS)
+        ):
+            best = self.lookup(doc[start:end].text)[:1]
+            if best and not self._well_known(best):
+                return "a person who speaks"
+        if (
+            nxt is not None
+            and nxt.text in {"-", "&"}
+            and end + 1 < len(doc)
+            and doc[end + 1].is_title
+            and not nxt.whitespace_
+            and not self.gaz.has_name(doc[end + 1].text)
+            and label not in _GEO_LABELS
+        ):
+            return "part of a compound name"
         if (
             len(words) == 1
             and words[0].lower_ in FACILITY_HEADS
@@ -1084,6 +1124,8 @@ class _Recogniser:
             return best.primary and (not strict or place.population > 1_000_000)
         if place.kind == "city":
             return best.primary and place.population >= (500_000 if strict else 100_000)
+        if place.kind == "landmark":  # "Heathrow Airport", "Fort Hood", "Stade de France"
+            return best.primary and " " in place.name and not strict
         return False
 
     # ------------------------------------------------------------------ sources
@@ -1489,7 +1531,9 @@ class _Recogniser:
         doc = self.doc
         known: dict[str, Mention] = {}
         for m in self.mentions:
-            if m.kind in ("toponym", "embedded") and m.candidates and not m.candidates[0].abbreviation:
+            # Only a name that was clearly a place once ("in Winona", a dateline) vouches for the rest.
+            strong = (m.preposition and m.label in ("GPE", "LOC", "")) or m.evidence[0] == "dateline"
+            if m.kind == "toponym" and strong and m.candidates and not m.candidates[0].abbreviation:
                 known.setdefault(normalize_name(m.text), m)
         if not known:
             return
@@ -1517,14 +1561,18 @@ class _Recogniser:
             if (
                 not free[i]
                 or not (token.is_title or token.is_upper)
-                or token.ent_type_ == "PERSON"
+                or token.ent_type_ in ("PERSON", "NORP", "WORK_OF_ART", "EVENT", "PRODUCT", "LAW")
                 or normalize_name(token.text) not in first_words
             ):
                 i += 1
                 continue
             match = None
             for j in range(min(len(doc), i + longest + 1), i, -1):
-                if all(free[k] for k in range(i, j)) and normalize_name(doc[i:j].text) in known:
+                if (
+                    doc[j - 1].is_alpha
+                    and all(free[k] for k in range(i, j))
+                    and normalize_name(doc[i:j].text) in known
+                ):
                     match = j
                     break
             if match is None:

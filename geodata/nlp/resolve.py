@@ -111,11 +111,23 @@ def _km(a: PlaceRecord, b: PlaceRecord) -> float:
 
 
 _LABEL_FIT = {
-    "LOC": {"water": 1.0, "region": 1.0, "island": 0.8, "admin1": 0.3, "country": 0.2, "admin2": 0.0, "city": -0.3},
+    "LOC": {
+        "water": 1.0,
+        "region": 1.0,
+        "island": 0.8,
+        "admin1": 0.3,
+        "country": 0.2,
+        "admin2": 0.0,
+        "city": -0.3,
+        "landmark": 0.3,
+    },
     "GPE": {"country": 0.6, "admin1": 0.5, "city": 0.5, "admin2": 0.3, "region": 0.0, "water": -1.0, "island": 0.0},
-    "FAC": {"city": 0.2, "water": 0.2},
+    "FAC": {"city": 0.2, "water": 0.2, "landmark": 1.0},
     "NORP": {"country": 0.5, "region": 0.5},
 }
+
+
+_LOCAL_KINDS = ("city", "admin2", "admin1", "island", "landmark")
 
 
 class _Context:
@@ -198,7 +210,7 @@ def _score(
     # A name does not vouch for itself: "Quebec" the province does not make "Quebec" the city likely.
     own_unit, own_count = ctx.admin1_by_key.get(key, ("", 0))
     named = ctx.admin1.get(place.admin1_code, 0) - (own_count if own_unit == place.admin1_code else 0)
-    if place.kind in ("city", "admin2", "island") and place.admin1_code and named > 0:
+    if place.kind in ("city", "admin2", "island", "landmark") and place.admin1_code and named > 0:
         score += w.admin1
         why.append(f"{place.admin1_name} also named")
     if cc and cc in ctx.countries_named and place.kind != "country":
@@ -211,8 +223,8 @@ def _score(
         if inside:
             score += w.contains * min(1.0, inside / 2)
             why.append(f"contains {inside} other place{'s' if inside > 1 else ''} of the text")
-    if place.kind in ("city", "admin2", "admin1", "island") and ctx.places:
-        others = [p for k, p, _ in ctx.places if k != key and p.kind in ("city", "admin2", "admin1", "island")]
+    if place.kind in _LOCAL_KINDS and ctx.places:
+        others = [p for k, p, _ in ctx.places if k != key and p.kind in _LOCAL_KINDS]
         if others:
             nearest = min(_km(place, p) for p in others)
             closeness = 1.0 if nearest < 50 else max(0.0, 1 - math.log(nearest / 50) / math.log(10))
@@ -235,7 +247,7 @@ def _inside(child: PlaceRecord, parent: PlaceRecord) -> bool:
         return (
             bool(child.admin1_code)
             and child.admin1_code == parent.admin1_code
-            and child.kind in ("city", "admin2", "island")
+            and child.kind in ("city", "admin2", "island", "landmark")
         )
     if parent.kind == "admin2":
         return child.kind == "city" and child.admin1_code == parent.admin1_code and _km(child, parent) < 40
