@@ -153,7 +153,7 @@ _GENERIC_AIRPORT_WORDS = {
 
 
 def _airport_aliases(name: str, city: str, towns: set[str] | None, common: frozenset[str]) -> set[str]:
-    """Other names of an airport: "London Heathrow Airport" → "Heathrow Airport", "Heathrow" …
+    """Other names of an airport ("London Heathrow Airport" → "Heathrow Airport", "Heathrow").
 
     ``towns`` are the names a bare alias must not take; ``None`` allows no bare alias.
     """
