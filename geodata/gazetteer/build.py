@@ -872,7 +872,11 @@ _SOURCES = [
         "licence": "public domain",
         "url": "https://www.cia.gov/the-world-factbook",
     },
-    {"name": "airportsdata 20260905 (airports and air bases)", "licence": "MIT", "url": "https://github.com/mborsetti/airportsdata"},
+    {
+        "name": "airportsdata 20260905 (airports and air bases)",
+        "licence": "MIT",
+        "url": "https://github.com/mborsetti/airportsdata",
+    },
     {"name": "eventmap curated regions, seas, islands, landmarks, bases and ports", "licence": "CC0", "url": ""},
 ]
 

@@ -21,8 +21,8 @@ same-named unit       up to +2.5 for a city inside an admin1 of the same name ("
 bare county name      −1.0 for a county matched without its suffix ("Richmond" for Richmond
                       County): the town of that name is the usual meaning
 alternate of a town   −3.0 for a town matched by an alternate name when another place bears the
-                      name as its own and is a landmark, a unit or a town of 100,000 ("White
-                      House" is not Casablanca, "Philadelphia" not Amman)
+                      name as its own and is a landmark, a unit or a town of 10,000 ("White
+                      House" is not Casablanca, "Philadelphia" not Amman, "Salisbury" not Harare)
 ====================  ==================================================================
 
 >>> from geodata.gazetteer import open_gazetteer
@@ -270,6 +270,9 @@ class GazetteerIndex:
         admin_scores = {
             (p.country_code, p.admin1_code): prior_score(p, t == 1, folded) for p, t in raw if p.kind == "admin1"
         }
+        # "White House" is the landmark, not Casablanca by translation; "Philadelphia" the US city,
+        # not Amman by its ancient name.
+        claimed = any(t == 1 and _distinctive(p) for p, t in raw)
         scored = []
         for p, t in raw:
             score = prior_score(p, t == 1, folded)
@@ -277,16 +280,9 @@ class GazetteerIndex:
             if unit is not None and p.kind == "city" and not country_named:
                 # The city beats its own same-named unit ("New York", "Vienna"), and no more.
                 score = round(max(score, min(score + SAME_NAMED_UNIT_BONUS, unit + 0.01)), 4)
+            elif claimed and t == 0 and p.kind == "city":
+                score = round(score - ALTERNATE_PENALTY, 4)
             scored.append(Candidate(p, score, name, t == 1, t == 2))
-        if any(c.primary and _distinctive(c.place) for c in scored):
-            # "White House" is the landmark, not Casablanca by translation; "Philadelphia" the US
-            # city, not Amman by its ancient name.
-            scored = [
-                Candidate(c.place, round(c.score - ALTERNATE_PENALTY, 4), c.matched_name, c.primary, c.abbreviation)
-                if not c.primary and not c.abbreviation and c.place.kind == "city"
-                else c
-                for c in scored
-            ]
         scored.sort(key=lambda c: (-c.score, -c.place.population, c.place.rid))
         return scored[:limit] if limit else scored
 
@@ -395,8 +391,8 @@ class GazetteerIndex:
 
 
 def _distinctive(place: PlaceRecord) -> bool:
-    """A place whose own name is a strong claim: a landmark, a unit, a sea, a town of 100,000."""
-    return place.kind != "city" or place.population >= 100_000
+    """A place whose own name is a strong claim: a landmark, a unit, a sea, a town of 10,000."""
+    return place.kind != "city" or place.population >= 10_000
 
 
 def _record(row: tuple) -> PlaceRecord:

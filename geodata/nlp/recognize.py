@@ -463,6 +463,7 @@ CONNECTORS = {
 }
 _GEO_LABELS = {"GPE", "LOC", "FAC"}
 _MAX_NGRAM = 6
+CANDIDATE_LIMIT = 25
 
 # Words after a place that make it the home of an office-holder of a state or country ("Former New
 # York Gov.", "Quebec Health Minister", "Texas lawmakers"), or of a city ("New York Mayor").
@@ -866,7 +867,7 @@ class _Recogniser:
 
     # ------------------------------------------------------------------ helpers
     def lookup(self, text: str, kinds: tuple[str, ...] | None = None) -> list[Candidate]:
-        candidates = self.gaz.lookup(text, limit=25)
+        candidates = self.gaz.lookup(text, limit=CANDIDATE_LIMIT)
         if kinds:
             preferred = [c for c in candidates if c.place.kind in kinds]
             if preferred:
@@ -1568,11 +1569,7 @@ class _Recogniser:
                 continue
             match = None
             for j in range(min(len(doc), i + longest + 1), i, -1):
-                if (
-                    doc[j - 1].is_alpha
-                    and all(free[k] for k in range(i, j))
-                    and normalize_name(doc[i:j].text) in known
-                ):
+                if doc[j - 1].is_alpha and all(free[k] for k in range(i, j)) and normalize_name(doc[i:j].text) in known:
                     match = j
                     break
             if match is None:
@@ -1595,7 +1592,15 @@ class _Recogniser:
         """Link "Charleston, W.Va." pairs: the second place contains the first."""
         by_start = sorted(self.mentions, key=lambda m: m.start)
         text = self.doc.text
-        for a, b in itertools.pairwise(by_start):
+        for i, (a, b) in enumerate(itertools.pairwise(by_start)):
+            # "Washington, New York and Boston" is a list, not a city and its state.
+            before = text[max(0, a.start - 2) : a.start].strip()
+            after = text[b.end : b.end + 5].lstrip()
+            in_list = before == "," or after.startswith(("and ", ", and", "or "))
+            if i + 2 < len(by_start) and text[b.end : by_start[i + 2].start].strip() in {",", "and", ", and"}:
+                in_list = True
+            if in_list:
+                continue
             if text[a.end : b.start].strip() == "," and b.kind == "toponym" and b.candidates:
                 a.container = b.text
                 # "Buffalo, New York": the second name is the state (or the country), not a city.
@@ -1630,7 +1635,7 @@ def mentions_from_spans(doc: Doc, spans: list[tuple[int, int]], gazetteer: Gazet
     for start, end in spans:
         surface = text[start:end]
         key = normalize_name(surface)
-        candidates = gazetteer.lookup(surface, limit=25)
+        candidates = gazetteer.lookup(surface, limit=CANDIDATE_LIMIT)
         kind = "toponym"
         if key in gazetteer.demonym_keys and (
             not candidates
@@ -1639,7 +1644,7 @@ def mentions_from_spans(doc: Doc, spans: list[tuple[int, int]], gazetteer: Gazet
             kind, candidates = "demonym", []
         if not candidates and kind == "toponym":
             trimmed = re.sub(r"^(the|northern|southern|eastern|western|central)\s+", "", surface, flags=re.IGNORECASE)
-            candidates = gazetteer.lookup(trimmed, limit=25) if trimmed != surface else []
+            candidates = gazetteer.lookup(trimmed, limit=CANDIDATE_LIMIT) if trimmed != surface else []
             if not candidates and key in gazetteer.demonym_keys:
                 kind = "demonym"
         span = doc.char_span(start, end, alignment_mode="expand")

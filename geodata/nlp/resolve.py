@@ -135,8 +135,8 @@ class _Context:
 
     def __init__(self) -> None:
         self.country_votes: Counter[str] = Counter()
-        self.admin1: Counter[str] = Counter()
-        self.admin1_by_key: dict[str, tuple[str, int]] = {}  # mention key → (its unit, count)
+        self.admin1: Counter[str] = Counter()  # admin1 code → mentions × confidence
+        self.admin1_by_key: dict[str, tuple[str, float]] = {}  # mention key → (its unit, weight)
         self.countries_named: set[str] = set()
         self.places: list[tuple[str, PlaceRecord, float]] = []  # (mention key, place, weight)
 
@@ -179,8 +179,9 @@ def _context_from(
             ctx.country_votes[place.country_code] += vote
             own[key][place.country_code] += vote
         if place.kind == "admin1":
-            ctx.admin1[place.admin1_code] += count
-            ctx.admin1_by_key[key] = (place.admin1_code, count)
+            # An unsure state ("New York": the city or the state?) vouches less for its towns.
+            ctx.admin1[place.admin1_code] += count * confidence
+            ctx.admin1_by_key[key] = (place.admin1_code, count * confidence)
         ctx.places.append((key, place, confidence))
     return ctx, own
 
@@ -210,27 +211,29 @@ def _score(
     # A name does not vouch for itself: "Quebec" the province does not make "Quebec" the city likely.
     own_unit, own_count = ctx.admin1_by_key.get(key, ("", 0))
     named = ctx.admin1.get(place.admin1_code, 0) - (own_count if own_unit == place.admin1_code else 0)
-    if place.kind in ("city", "admin2", "island", "landmark") and place.admin1_code and named > 0:
-        score += w.admin1
+    if place.kind in ("city", "admin2", "island", "landmark") and place.admin1_code and named > 0.05:
+        score += w.admin1 * min(1.0, named)
         why.append(f"{place.admin1_name} also named")
     if cc and cc in ctx.countries_named and place.kind != "country":
         score += w.country_named
     if containers and _in_any(place, containers):
         score += w.container
         why.append("named with its state or country")
-    if place.kind in ("admin1", "admin2", "country") and ctx.places:
+    if (place.kind in ("admin1", "admin2", "country") or place.population >= 100_000) and ctx.places:
         inside = sum(1 for k, p, _ in ctx.places if k != key and p.id != place.id and _inside(p, place))
         if inside:
             score += w.contains * min(1.0, inside / 2)
             why.append(f"contains {inside} other place{'s' if inside > 1 else ''} of the text")
     if place.kind in _LOCAL_KINDS and ctx.places:
-        others = [p for k, p, _ in ctx.places if k != key and p.kind in _LOCAL_KINDS]
+        others = [(p, c) for k, p, c in ctx.places if k != key and p.kind in _LOCAL_KINDS]
         if others:
-            nearest = min(_km(place, p) for p in others)
-            closeness = 1.0 if nearest < 50 else max(0.0, 1 - math.log(nearest / 50) / math.log(10))
+            # Local news names several places near each other: each close one adds support.
+            support = sorted((_closeness(_km(place, p)) * min(1.0, 0.5 + c) for p, c in others), reverse=True)
+            closeness = sum(support[:NEAR_SUPPORT]) / NEAR_DIVISOR
             if closeness:
                 score += w.near * closeness
-                if closeness > 0.5:
+                nearest = min(_km(place, p) for p, _ in others)
+                if nearest < 160:
                     why.append(f"{nearest:.0f} km from another place of the text")
     fit = _LABEL_FIT.get(mention.label, {}).get(place.kind, 0.0)
     score += w.label * fit
@@ -238,6 +241,15 @@ def _score(
         score += w.kind_hint
         why.append(f"named as a {place.kind}")
     return score, why
+
+
+NEAR_SUPPORT = 1
+NEAR_DIVISOR = 1.0
+
+
+def _closeness(km: float) -> float:
+    """1 within 50 km, falling to 0 at 500 km (log scale)."""
+    return 1.0 if km < 50 else max(0.0, 1 - math.log(km / 50) / math.log(10))
 
 
 def _inside(child: PlaceRecord, parent: PlaceRecord) -> bool:
@@ -251,6 +263,8 @@ def _inside(child: PlaceRecord, parent: PlaceRecord) -> bool:
         )
     if parent.kind == "admin2":
         return child.kind == "city" and child.admin1_code == parent.admin1_code and _km(child, parent) < 40
+    if parent.kind == "city":  # a big city holds its boroughs and landmarks ("Brooklyn", "Wall Street")
+        return child.kind in ("city", "landmark", "admin2") and _km(child, parent) < 25
     return False
 
 
