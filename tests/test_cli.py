@@ -86,3 +86,25 @@ def test_gazetteer_info_without_artefact_says_how_to_build(tmp_path):
     )
     assert result.exit_code == 1
     assert "eventmap gazetteer build" in result.output
+
+
+def test_geocode_accepts_city_state_queries(gazetteer_path):
+    result = CliRunner().invoke(
+        main,
+        ["geocode", "Paris, Texas", "Charleston, W.Va.", "--format", "csv"],
+        env={"EVENTMAP_GAZETTEER_PATH": str(gazetteer_path)},
+    )
+    assert result.exit_code == 0, result.output
+    rows = result.output.strip().splitlines()[1:]
+    assert ",Texas," in rows[0] and ",West Virginia," in rows[1], rows
+
+
+def test_geocode_table_names_the_runner_ups_of_ambiguous_names(gazetteer_path):
+    result = CliRunner().invoke(
+        main, ["geocode", "Punjab", "Congo", "Quito"], env={"EVENTMAP_GAZETTEER_PATH": str(gazetteer_path)}
+    )
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if "ambiguous" in line]
+    assert any(line.startswith("Punjab: ambiguous") and "India" in line for line in notes), result.output
+    assert any(line.startswith("Congo: ambiguous") and "Congo" in line for line in notes), result.output
+    assert not any(line.startswith("Quito") for line in notes)

@@ -20,8 +20,8 @@ same-named unit       up to +2.5 for a city inside an admin1 of the same name ("
                       "Vienna"): just enough to rank above that unit
 bare county name      −1.0 for a county matched without its suffix ("Richmond" for Richmond
                       County): the town of that name is the usual meaning
-alternate of a town   −3.0 for a town matched by an alternate name when another place bears the
-                      name as its own and is a landmark, a unit or a town of 10,000 ("White
+alternate of a town   −3.0 for a town matched by an alternate name when another place far from
+                      it bears the name as its own and is a landmark, a unit or a town of 10,000 ("White
                       House" is not Casablanca, "Philadelphia" not Amman, "Salisbury" not Harare)
 ====================  ==================================================================
 
@@ -272,7 +272,7 @@ class GazetteerIndex:
         }
         # "White House" is the landmark, not Casablanca by translation; "Philadelphia" the US city,
         # not Amman by its ancient name.
-        claimed = any(t == 1 and _distinctive(p) for p, t in raw)
+        claimants = [p for p, t in raw if t == 1 and _distinctive(p)]
         scored = []
         for p, t in raw:
             score = prior_score(p, t == 1, folded)
@@ -280,11 +280,49 @@ class GazetteerIndex:
             if unit is not None and p.kind == "city" and not country_named:
                 # The city beats its own same-named unit ("New York", "Vienna"), and no more.
                 score = round(max(score, min(score + SAME_NAMED_UNIT_BONUS, unit + 0.01)), 4)
-            elif claimed and t == 0 and p.kind == "city":
+            elif t == 0 and p.kind == "city" and claimants and not any(_near(p, c) for c in claimants):
+                # (A claimant nearby is the same place's unit: "Kiev" the city and Kiev Oblast.)
                 score = round(score - ALTERNATE_PENALTY, 4)
             scored.append(Candidate(p, score, name, t == 1, t == 2))
         scored.sort(key=lambda c: (-c.score, -c.place.population, c.place.rid))
         return scored[:limit] if limit else scored
+
+    def lookup_qualified(
+        self,
+        query: str,
+        *,
+        country_codes: tuple[str, ...] | None = None,
+        kinds: tuple[str, ...] | None = None,
+        limit: int | None = 10,
+    ) -> list[Candidate]:
+        """Rank the places a "Name, State/Country" query means ("Paris, Texas", "Charleston, W.Va.").
+
+        The part after the last comma names the state, province, county or country that holds the
+        place; the places called by the first part are kept when they lie in it. Queries without a
+        comma, or whose qualifier is unknown, are looked up whole.
+
+        >>> gaz.lookup_qualified("Paris, Texas")[0].place.admin1_name  # doctest: +SKIP
+        'Texas'
+        """
+        head, sep, qualifier = query.rpartition(",")
+        head, qualifier = head.strip(), qualifier.strip()
+        if not sep or not head or not qualifier:
+            return self.lookup(query, country_codes=country_codes, kinds=kinds, limit=limit)
+        units = self.lookup(qualifier, kinds=("admin1", "country", "admin2"), limit=5)
+        found: dict[int, Candidate] = {}
+        for unit in units:
+            codes = (unit.place.country_code,) if unit.place.country_code else country_codes
+            for cand in self.lookup(head, country_codes=codes, kinds=kinds, limit=None):
+                if _holds(unit.place, cand.place) and cand.place.rid not in found:
+                    found[cand.place.rid] = Candidate(
+                        cand.place, cand.score, cand.matched_name, cand.primary, cand.abbreviation
+                    )
+        if not found:
+            return self.lookup(query, country_codes=country_codes, kinds=kinds, limit=limit)
+        ranked = sorted(found.values(), key=lambda c: (-c.score, -c.place.population, c.place.rid))
+        if country_codes:
+            ranked = [c for c in ranked if c.place.country_code in country_codes]
+        return ranked[:limit] if limit else ranked
 
     def get(self, place_id: str) -> PlaceRecord | None:
         """The place with id ``place_id`` (``geonames:3658192``), or ``None``."""
@@ -388,6 +426,22 @@ class GazetteerIndex:
             "sources": json.loads(self.meta.get("sources", "[]")),
             "attribution": self.meta.get("attribution"),
         }
+
+
+def _holds(unit: PlaceRecord, place: PlaceRecord) -> bool:
+    """Whether ``unit`` (a country, admin1 or admin2) contains ``place``, by codes or distance."""
+    if unit.kind == "country":
+        return place.country_code == unit.country_code and place.kind != "country"
+    if unit.kind == "admin1":
+        return place.admin1_code == unit.admin1_code and place.kind != "admin1"
+    if unit.kind == "admin2":
+        near = abs(place.lat - unit.lat) < 0.5 and abs(place.lon - unit.lon) < 0.6
+        return place.admin1_code == unit.admin1_code and place.kind in ("city", "landmark") and near
+    return False
+
+
+def _near(a: PlaceRecord, b: PlaceRecord, degrees: float = 1.5) -> bool:
+    return abs(a.lat - b.lat) < degrees and abs(a.lon - b.lon) < degrees
 
 
 def _distinctive(place: PlaceRecord) -> bool:

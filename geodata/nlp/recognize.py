@@ -895,7 +895,7 @@ class _Recogniser:
         if text.endswith(".") and "." not in text[:-1] and not (candidates and candidates[0].abbreviation):
             text = text[:-1]
         if kind == "toponym" and not kind_hint:
-            kind_hint = self._title_hint(end)
+            kind_hint = self._title_hint(end) or self._article_hint(start, end)
         self.mentions.append(
             Mention(
                 span.start_char,
@@ -937,6 +937,22 @@ class _Recogniser:
             self.add(start, end, label, "toponym", evidence, candidates, kind_hint)
         else:
             self.add(start, end, label, "embedded", f"{evidence}; inside a {inside}'s name", candidates, inside=inside)
+
+    def _article_hint(self, start: int, end: int) -> tuple[str, ...]:
+        """The kinds a name after "the" can be: a sea, region or country, not a town.
+
+        Only a name that heads its phrase counts ("the tropical Atlantic", "the Sahel"), not a
+        modifier ("the Washington office").
+        """
+        doc = self.doc
+        if end < len(doc) and (doc[end].tag_ in ("NN", "NNS", "NNP", "NNPS", "CD") or doc[end].text in {"-", "–"}):
+            return ()
+        k = start - 1
+        while k >= 0 and start - k <= 3 and (doc[k].lower_ in DIRECTIONS or doc[k].tag_ == "JJ") and doc[k].is_lower:
+            k -= 1
+        if k >= 0 and doc[k].lower_ == "the" and not doc[start].is_upper:
+            return ("water", "region", "island", "country", "admin1", "landmark")
+        return ()
 
     def _title_hint(self, end: int) -> tuple[str, ...]:
         """The kind an office after the name implies: "New York Gov." a state, "New York Mayor" a city."""
@@ -1176,12 +1192,41 @@ class _Recogniser:
             return s, e, hint
         return start, end, ()
 
+    def _wider_name(self, s: int, e: int) -> tuple[int, int] | None:
+        """A longer gazetteer name around an entity: "Stade de France" around "France"."""
+        doc = self.doc
+        best = None
+        for left in range(max(0, s - 3), s + 1):
+            if any(self.taken[k] for k in range(left, s)):
+                continue
+            for right in range(min(len(doc), e + 3), e - 1, -1):
+                if (left, right) == (s, e) or any(self.taken[k] for k in range(e, right)):
+                    continue
+                words = doc[left:right]
+                if not (words[0].is_title and words[-1].is_title) or any(
+                    not (t.is_title or t.is_upper or t.lower_ in CONNECTORS) for t in words
+                ):
+                    continue
+                found = self.gaz.lookup(words.text, limit=1)
+                wide_kinds = ("landmark", "island", "water", "region")
+                if (
+                    found
+                    and found[0].primary
+                    and found[0].place.kind in wide_kinds
+                    and (best is None or right - left > best[1] - best[0])
+                ):
+                    best = (left, right)
+        return best
+
     def _geo_entity(self, ent: Span) -> None:
         doc = self.doc
         for s, e in self._parts(ent):
             s, e, hint = self._trim(s, e)
             if s >= e:
                 continue
+            wider = self._wider_name(s, e)
+            if wider is not None:
+                s, e = wider
             reason = self.gate(s, e, ent.label_)
             if reason:
                 self.reject(s, e, reason)
