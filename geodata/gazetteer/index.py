@@ -272,7 +272,8 @@ class GazetteerIndex:
         }
         # "White House" is the landmark, not Casablanca by translation; "Philadelphia" the US city,
         # not Amman by its ancient name.
-        claimants = [p for p, t in raw if t == 1 and _distinctive(p)]
+        alternate_towns = any(t == 0 and p.kind == "city" for p, t in raw)
+        claimants = [p for p, t in raw if t == 1 and _distinctive(p)] if alternate_towns else []
         scored = []
         for p, t in raw:
             score = prior_score(p, t == 1, folded)
