@@ -896,6 +896,9 @@ class _Recogniser:
             text = text[:-1]
         if kind == "toponym" and not kind_hint:
             kind_hint = self._title_hint(end) or self._article_hint(start, end)
+        if kind == "toponym" and self._code_as_modifier(end, candidates):
+            # "US troops", "US-Ecuadorian raids": the code works like "American", a demonym.
+            kind, evidence = "demonym", f"{evidence}; a country's code before a noun"
         self.mentions.append(
             Mention(
                 span.start_char,
@@ -937,6 +940,17 @@ class _Recogniser:
             self.add(start, end, label, "toponym", evidence, candidates, kind_hint)
         else:
             self.add(start, end, label, "embedded", f"{evidence}; inside a {inside}'s name", candidates, inside=inside)
+
+    def _code_as_modifier(self, end: int, candidates: list[Candidate]) -> bool:
+        doc = self.doc
+        if not candidates or not candidates[0].abbreviation or candidates[0].place.kind != "country":
+            return False
+        nxt = doc[end] if end < len(doc) else None
+        if nxt is None:
+            return False
+        if nxt.text in {"-", "–"} and not nxt.whitespace_ and end + 1 < len(doc) and doc[end + 1].is_title:
+            return True
+        return nxt.is_lower and nxt.tag_ in ("NN", "NNS", "JJ")
 
     def _article_hint(self, start: int, end: int) -> tuple[str, ...]:
         """The kinds a name after "the" can be: a sea, region or country, not a town.
@@ -1318,8 +1332,8 @@ class _Recogniser:
                 if j - i == 1 and normalize_name(text) in self.gaz.demonym_keys:
                     found = (j, "demonym", [])
                     break
-                if self._is_common(i, j):
-                    continue
+                if self._is_common(i, j) and not (j - i == 1 and doc[i].is_upper and len(doc[i]) > 1):
+                    continue  # "us" is a word, "US Southern Command" a country's command
                 candidates = self.lookup(text)
                 if candidates and (
                     self._well_known(candidates)

@@ -157,7 +157,7 @@ def _context_from(
         count = len(mentions)
         first = mentions[0]
         if first.kind == "demonym":
-            for target in gaz.demonym(first.text):
+            for target in _demonym_targets(first, gaz):
                 codes = [target.country_code] if target.country_code else list(target.context)
                 for code in codes:
                     vote = w.demonym_vote * count / max(1, len(codes))
@@ -316,7 +316,7 @@ def resolve_mentions(
     for m in mentions:
         key = ("d:" if m.kind == "demonym" else "") + normalize_name(m.text)
         if m.kind == "demonym":
-            targets = gazetteer.demonym(m.text)
+            targets = _demonym_targets(m, gazetteer)
             if targets:
                 target = max(targets, key=lambda p: p.population)
                 out.append(
@@ -346,6 +346,14 @@ def resolve_mentions(
             )
         )
     return out
+
+
+def _demonym_targets(mention: Mention, gazetteer: GazetteerIndex) -> list[PlaceRecord]:
+    """The countries or regions a demonym points to; a country code used as one ("US troops") is its country."""
+    targets = gazetteer.demonym(mention.text)
+    if not targets and mention.candidates:
+        targets = [mention.candidates[0].place]
+    return targets
 
 
 def _container_places(texts: set[str], gazetteer: GazetteerIndex) -> list[PlaceRecord]:
