@@ -16,8 +16,8 @@ airport               +1.0 for a passenger airport
 national capital      +2.5
 primary name          +0.5 when the query matched the place's own name, not an alternate
 exact spelling        +0.3 when the query matches the name with its accents ("San José")
-same-named unit       up to +2.5 for a city inside an admin1 of the same name ("New York",
-                      "Vienna"): just enough to rank above that unit
+same-named unit       up to +2.5 for a town of 10,000 inside an admin1 of the same name ("New
+                      York", "Vienna"): just enough to rank above that unit
 bare county name      −1.0 for a county matched without its suffix ("Richmond" for Richmond
                       County): the town of that name is the usual meaning
 alternate of a town   −3.0 for a town matched by an alternate name when another place far from
@@ -69,6 +69,7 @@ CAPITAL_BONUS = 2.5
 PRIMARY_BONUS = 0.5
 EXACT_BONUS = 0.3
 SAME_NAMED_UNIT_BONUS = 2.5
+SAME_NAMED_CITY_POPULATION = 10_000  # "New York", "La Guaira"; not "Montana City" for "Montana"
 BARE_COUNTY_PENALTY = 1.0
 ALTERNATE_PENALTY = 3.0
 _SCHEMA_VERSION = "6"
@@ -278,7 +279,12 @@ class GazetteerIndex:
         for p, t in raw:
             score = prior_score(p, t == 1, folded)
             unit = admin_scores.get((p.country_code, p.admin1_code))
-            if unit is not None and p.kind == "city" and not country_named:
+            if (
+                unit is not None
+                and p.kind == "city"
+                and not country_named
+                and p.population >= SAME_NAMED_CITY_POPULATION
+            ):
                 # The city beats its own same-named unit ("New York", "Vienna"), and no more.
                 score = round(max(score, min(score + SAME_NAMED_UNIT_BONUS, unit + 0.01)), 4)
             elif t == 0 and p.kind == "city" and claimants and not any(_near(p, c) for c in claimants):

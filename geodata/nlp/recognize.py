@@ -1648,9 +1648,26 @@ class _Recogniser:
             i = j
 
     def attach_containers(self) -> None:
-        """Link "Charleston, W.Va." pairs: the second place contains the first."""
+        """Link "Charleston, W.Va." pairs: the second place contains the first.
+
+        Names listed with a state ("California or Washington") are read as states too.
+        """
         by_start = sorted(self.mentions, key=lambda m: m.start)
         text = self.doc.text
+        for a, b in itertools.pairwise(by_start):
+            if a.kind != "toponym" or b.kind != "toponym" or not a.candidates or not b.candidates:
+                continue
+            if text[a.end : b.start].strip() not in {"or", "and", ", or", ", and", "&"}:
+                continue
+            for one, other in ((a, b), (b, a)):
+                sure = other.candidates[0]
+                if (
+                    not one.kind_hint
+                    and sure.primary
+                    and sure.place.kind == "admin1"
+                    and any(c.place.kind == "admin1" for c in one.candidates)
+                ):
+                    one.kind_hint = ("admin1",)
         for i, (a, b) in enumerate(itertools.pairwise(by_start)):
             # "Washington, New York and Boston" is a list, not a city and its state.
             before = text[max(0, a.start - 2) : a.start].strip()
