@@ -13,7 +13,18 @@ Sources of candidate spans, in order of trust:
    preposition before them, a list with other places, a "City, State" pair, or a place that is
    hard to mistake (a country, a sea, a region, a large city);
 5. single-word PERSON/ORG entities that are well-known places (the small model calls Kyiv a
-   person).
+   person);
+6. datelines in capitals ("BANTAM —", "HAMMOND, Ind. (AP)"), read before the entities;
+7. names used clearly once ("in Winona", a dateline) are places wherever else they appear
+   ("Winona police", "WINONA").
+
+Names inside newspapers, airlines, clubs, diseases and facilities ("Washington Post", "Air
+Canada", "Real Madrid", "West Nile virus", "Stade de France") and towns before local bodies
+("Roselle police") are *embedded* (``Mention.inside`` says which kind of name); a country code
+before a noun ("US troops") works as a demonym. Words around a name hint at its kind: an office
+after it ("New York Gov.", "Quebec Health Minister") a state or province, "the" before it a sea,
+region or country, a "City, State" pair or a list with a state ("California or Washington") a
+state.
 
 Gates (a candidate is dropped, with the reason kept for debugging):
 
