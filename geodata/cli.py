@@ -172,6 +172,37 @@ def geocode(
         click.echo(out.to_csv(index=False), nl=False)
     else:
         click.echo(_table(frame))
+        for line in _ambiguities(settings, names, countries, kinds):
+            click.echo(line)
+
+
+#: Runner-ups within this many points of the best answer are shown: the name is ambiguous.
+AMBIGUITY_MARGIN = 1.5
+
+
+def _ambiguities(settings: Settings, names: tuple[str, ...], countries: tuple[str, ...], kinds: tuple[str, ...]):
+    """One line per ambiguous name of the offline gazetteer ("Punjab": Pakistan's or India's)."""
+    if settings.geocoder != "gazetteer":
+        return
+    from geodata.geocoding.gazetteer import Gazetteer
+
+    geocoder = Gazetteer(settings=settings)
+    for name in names:
+        try:
+            found = geocoder.geocode(
+                name, exactly_one=False, country_codes=countries or None, kinds=kinds or None, limit=4
+            )
+        except GeodataError:
+            continue
+        if not found or len(found) < 2:
+            continue
+        best = found[0].raw["score"]
+        close = [loc for loc in found[1:] if best - loc.raw["score"] <= AMBIGUITY_MARGIN]
+        if close:
+            also = "; ".join(
+                f"{loc.address} ({loc.raw['kind']}, {loc.raw['score']:.2f}, {loc.raw['place_id']})" for loc in close
+            )
+            yield f"{name}: ambiguous, also {also}"
 
 
 def _table(frame) -> str:

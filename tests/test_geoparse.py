@@ -152,3 +152,72 @@ def test_geoparse_sample_article_places_and_non_places(parser):
     }
     assert not forbidden & set(resolved), forbidden & set(resolved)
     assert all(p.country_code != "AT" for p in resolved.values())
+
+
+def _mentions(parser, text):
+    return {r.mention.text: r for r in parser.parse(text).places if r.place is not None}
+
+
+def test_geoparse_places_inside_newspapers_clubs_airlines_and_diseases_are_embedded(parser):
+    found = _mentions(
+        parser,
+        "The Washington Post said Real Madrid fans flew Air Canada to the final. "
+        "West Nile virus was found in mosquitoes near the lake.",
+    )
+    for name in ("Washington", "Madrid", "Canada"):
+        assert found[name].mention.kind == "embedded", found[name]
+        assert found[name].mention.inside is not None
+    nile = [r for text, r in found.items() if "Nile" in text]
+    assert all(r.mention.kind == "embedded" for r in nile), nile
+
+
+def test_geoparse_span_edges_keep_whole_names_and_drop_trailing_periods(parser):
+    found = _mentions(
+        parser,
+        "Floods hit West Virginia and the Democratic Republic of the Congo. France played at the Stade de France. "
+        "The plane landed in Winnipeg.",
+    )
+    assert found["West Virginia"].place.kind == "admin1"
+    assert found["Democratic Republic of the Congo"].place.country_code == "CD"
+    assert "Virginia" not in found and "Congo" not in found
+    assert found["Stade de France"].place.kind == "landmark"
+    assert "Winnipeg" in found and "Winnipeg." not in found
+
+
+def test_geoparse_capital_datelines_abbreviations_and_country_codes(parser):
+    found = _mentions(
+        parser,
+        "BANTAM — A Danbury mason was arraigned on Monday. Smoke from fires in northeastern B.C. drifted south. "
+        "He said the US government would act.",
+    )
+    assert found["BANTAM"].place.admin1_name == "Connecticut"
+    assert found["B.C."].place.name == "British Columbia"
+    assert found["US"].place.kind == "country"
+
+
+def test_geoparse_office_titles_and_city_state_pairs_pick_the_state(parser):
+    found = _mentions(
+        parser,
+        "Former New York Gov. Mario Cuomo spoke on Tuesday. Quebec Health Minister Gaetan Barrette said more "
+        "beds were coming. She lives in Buffalo, New York.",
+    )
+    assert found["New York"].place.kind == "admin1"
+    assert found["Quebec"].place.kind == "admin1"
+    assert found["Buffalo"].place.admin1_name == "New York"
+
+
+def test_geoparse_towns_named_before_local_bodies_and_residents(parser):
+    found = _mentions(parser, "Roselle police ticketed hundreds of drivers. A Woodbridge man was charged in Manassas.")
+    assert found["Roselle"].place.country_code == "US"
+    assert found["Roselle"].mention.kind == "embedded"
+    assert found["Woodbridge"].mention.kind == "toponym"
+
+
+def test_geoparse_airports_bases_and_islands_from_the_gazetteer(parser):
+    found = _mentions(
+        parser,
+        "Flights from Heathrow Airport were cancelled. Soldiers at Fort Hood were deployed to Sumatra.",
+    )
+    assert found["Heathrow Airport"].place.country_code == "GB"
+    assert found["Fort Hood"].place.admin1_name == "Texas"
+    assert found["Sumatra"].place.kind == "island"

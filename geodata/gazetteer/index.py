@@ -9,15 +9,20 @@ document context (see :mod:`geodata.nlp.resolve`):
 ====================  ==================================================================
 term                  value
 ====================  ==================================================================
-kind prior            country 4, region 3, water 7, island 5, admin1 1, admin2 0.5, city 0
+kind prior            country 4, region 3, water 7, island 5, landmark 4.5, admin1 1, admin2 0.5,
+                      city 0 (landmarks: airports, bases, ports, stadiums, buildings)
 population            log10(population + 1) (regions: summed member countries; water 0)
+airport               +1.0 for a passenger airport
 national capital      +2.5
 primary name          +0.5 when the query matched the place's own name, not an alternate
 exact spelling        +0.3 when the query matches the name with its accents ("San José")
-same-named unit       up to +2.5 for a city inside an admin1 of the same name ("New York",
-                      "Vienna"): just enough to rank above that unit
+same-named unit       up to +2.5 for a town of 10,000 inside an admin1 of the same name ("New
+                      York", "Vienna"): just enough to rank above that unit
 bare county name      −1.0 for a county matched without its suffix ("Richmond" for Richmond
                       County): the town of that name is the usual meaning
+alternate of a town   −3.0 for a town matched by an alternate name when another place far from
+                      it bears the name as its own and is a landmark, a unit or a town of 10,000 ("White
+                      House" is not Casablanca, "Philadelphia" not Amman, "Salisbury" not Harare)
 ====================  ==================================================================
 
 >>> from geodata.gazetteer import open_gazetteer
@@ -47,14 +52,27 @@ __all__ = [
     "geo_precision",
 ]
 
-KINDS = ("country", "admin1", "admin2", "city", "region", "water", "island")
-KIND_PRIOR = {"country": 4.0, "region": 3.0, "water": 7.0, "island": 5.0, "admin1": 1.0, "admin2": 0.5, "city": 0.0}
+KINDS = ("country", "admin1", "admin2", "city", "region", "water", "island", "landmark")
+KIND_PRIOR = {
+    "country": 4.0,
+    "region": 3.0,
+    "water": 7.0,
+    "island": 5.0,
+    "landmark": 4.5,
+    "admin1": 1.0,
+    "admin2": 0.5,
+    "city": 0.0,
+}
+# A passenger airport is news more often than the village that shares its name ("Heathrow").
+FEATURE_PRIOR = {"airport": 1.0}
 CAPITAL_BONUS = 2.5
 PRIMARY_BONUS = 0.5
 EXACT_BONUS = 0.3
 SAME_NAMED_UNIT_BONUS = 2.5
+SAME_NAMED_CITY_POPULATION = 10_000  # "New York", "La Guaira"; not "Montana City" for "Montana"
 BARE_COUNTY_PENALTY = 1.0
-_SCHEMA_VERSION = "5"
+ALTERNATE_PENALTY = 3.0
+_SCHEMA_VERSION = "6"
 _CACHE_SIZE = 4_096
 _PLACE_COLUMNS = (
     "rid, id, name, asciiname, kind, feature, country_code, admin1_code, admin1_name, population, "
@@ -68,7 +86,7 @@ def geo_precision(kind: str) -> int:
     >>> geo_precision("city"), geo_precision("admin1"), geo_precision("country"), geo_precision("water")
     (1, 2, 3, 4)
     """
-    return {"city": 1, "admin1": 2, "admin2": 2, "island": 2, "country": 3}.get(kind, 4)
+    return {"city": 1, "landmark": 1, "admin1": 2, "admin2": 2, "island": 2, "country": 3}.get(kind, 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,16 +271,65 @@ class GazetteerIndex:
         admin_scores = {
             (p.country_code, p.admin1_code): prior_score(p, t == 1, folded) for p, t in raw if p.kind == "admin1"
         }
+        # "White House" is the landmark, not Casablanca by translation; "Philadelphia" the US city,
+        # not Amman by its ancient name.
+        alternate_towns = any(t == 0 and p.kind == "city" for p, t in raw)
+        claimants = [p for p, t in raw if t == 1 and _distinctive(p)] if alternate_towns else []
         scored = []
         for p, t in raw:
             score = prior_score(p, t == 1, folded)
             unit = admin_scores.get((p.country_code, p.admin1_code))
-            if unit is not None and p.kind == "city" and not country_named:
+            if (
+                unit is not None
+                and p.kind == "city"
+                and not country_named
+                and p.population >= SAME_NAMED_CITY_POPULATION
+            ):
                 # The city beats its own same-named unit ("New York", "Vienna"), and no more.
                 score = round(max(score, min(score + SAME_NAMED_UNIT_BONUS, unit + 0.01)), 4)
+            elif t == 0 and p.kind == "city" and claimants and not any(_near(p, c) for c in claimants):
+                # (A claimant nearby is the same place's unit: "Kiev" the city and Kiev Oblast.)
+                score = round(score - ALTERNATE_PENALTY, 4)
             scored.append(Candidate(p, score, name, t == 1, t == 2))
         scored.sort(key=lambda c: (-c.score, -c.place.population, c.place.rid))
         return scored[:limit] if limit else scored
+
+    def lookup_qualified(
+        self,
+        query: str,
+        *,
+        country_codes: tuple[str, ...] | None = None,
+        kinds: tuple[str, ...] | None = None,
+        limit: int | None = 10,
+    ) -> list[Candidate]:
+        """Rank the places a "Name, State/Country" query means ("Paris, Texas", "Charleston, W.Va.").
+
+        The part after the last comma names the state, province, county or country that holds the
+        place; the places called by the first part are kept when they lie in it. Queries without a
+        comma, or whose qualifier is unknown, are looked up whole.
+
+        >>> gaz.lookup_qualified("Paris, Texas")[0].place.admin1_name  # doctest: +SKIP
+        'Texas'
+        """
+        head, sep, qualifier = query.rpartition(",")
+        head, qualifier = head.strip(), qualifier.strip()
+        if not sep or not head or not qualifier:
+            return self.lookup(query, country_codes=country_codes, kinds=kinds, limit=limit)
+        units = self.lookup(qualifier, kinds=("admin1", "country", "admin2"), limit=5)
+        found: dict[int, Candidate] = {}
+        for unit in units:
+            codes = (unit.place.country_code,) if unit.place.country_code else country_codes
+            for cand in self.lookup(head, country_codes=codes, kinds=kinds, limit=None):
+                if _holds(unit.place, cand.place) and cand.place.rid not in found:
+                    found[cand.place.rid] = Candidate(
+                        cand.place, cand.score, cand.matched_name, cand.primary, cand.abbreviation
+                    )
+        if not found:
+            return self.lookup(query, country_codes=country_codes, kinds=kinds, limit=limit)
+        ranked = sorted(found.values(), key=lambda c: (-c.score, -c.place.population, c.place.rid))
+        if country_codes:
+            ranked = [c for c in ranked if c.place.country_code in country_codes]
+        return ranked[:limit] if limit else ranked
 
     def get(self, place_id: str) -> PlaceRecord | None:
         """The place with id ``place_id`` (``geonames:3658192``), or ``None``."""
@@ -368,6 +435,27 @@ class GazetteerIndex:
         }
 
 
+def _holds(unit: PlaceRecord, place: PlaceRecord) -> bool:
+    """Whether ``unit`` (a country, admin1 or admin2) contains ``place``, by codes or distance."""
+    if unit.kind == "country":
+        return place.country_code == unit.country_code and place.kind != "country"
+    if unit.kind == "admin1":
+        return place.admin1_code == unit.admin1_code and place.kind != "admin1"
+    if unit.kind == "admin2":
+        near = abs(place.lat - unit.lat) < 0.5 and abs(place.lon - unit.lon) < 0.6
+        return place.admin1_code == unit.admin1_code and place.kind in ("city", "landmark") and near
+    return False
+
+
+def _near(a: PlaceRecord, b: PlaceRecord, degrees: float = 1.5) -> bool:
+    return abs(a.lat - b.lat) < degrees and abs(a.lon - b.lon) < degrees
+
+
+def _distinctive(place: PlaceRecord) -> bool:
+    """A place whose own name is a strong claim: a landmark, a unit, a sea, a town of 10,000."""
+    return place.kind != "city" or place.population >= 10_000
+
+
 def _record(row: tuple) -> PlaceRecord:
     return PlaceRecord(
         row[0],
@@ -390,6 +478,7 @@ def _record(row: tuple) -> PlaceRecord:
 def prior_score(place: PlaceRecord, primary: bool, query: str) -> float:
     """The context-free score of ``place`` for ``query`` (see the module docstring)."""
     score = KIND_PRIOR.get(place.kind, 0.0) + math.log10(place.population + 1)
+    score += FEATURE_PRIOR.get(place.feature, 0.0) if place.kind == "landmark" else 0.0
     if place.is_capital:
         score += CAPITAL_BONUS
     if primary:

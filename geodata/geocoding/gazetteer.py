@@ -147,7 +147,8 @@ class Gazetteer(Geocoder):
         text = clean_query(query)
         codes = validate_country_codes(country_codes, self.index)
         wanted_kinds = validate_kinds(kinds)
-        candidates = self.index.lookup(text, country_codes=codes, kinds=wanted_kinds, limit=max(1, limit))
+        # "Paris, Texas", "Charleston, W.Va.": the part after the comma says where to look.
+        candidates = self.index.lookup_qualified(text, country_codes=codes, kinds=wanted_kinds, limit=max(1, limit))
         locations = [self._location(c.place, score=c.score, matched=c.matched_name) for c in candidates]
         if not locations:
             return None

@@ -13,7 +13,18 @@ Sources of candidate spans, in order of trust:
    preposition before them, a list with other places, a "City, State" pair, or a place that is
    hard to mistake (a country, a sea, a region, a large city);
 5. single-word PERSON/ORG entities that are well-known places (the small model calls Kyiv a
-   person).
+   person);
+6. datelines in capitals ("BANTAM —", "HAMMOND, Ind. (AP)"), read before the entities;
+7. names used clearly once ("in Winona", a dateline) are places wherever else they appear
+   ("Winona police", "WINONA").
+
+Names inside newspapers, airlines, clubs, diseases and facilities ("Washington Post", "Air
+Canada", "Real Madrid", "West Nile virus", "Stade de France") and towns before local bodies
+("Roselle police") are *embedded* (``Mention.inside`` says which kind of name); a country code
+before a noun ("US troops") works as a demonym. Words around a name hint at its kind: an office
+after it ("New York Gov.", "Quebec Health Minister") a state or province, "the" before it a sea,
+region or country, a "City, State" pair or a list with a state ("California or Washington") a
+state.
 
 Gates (a candidate is dropped, with the reason kept for debugging):
 
@@ -463,6 +474,309 @@ CONNECTORS = {
 }
 _GEO_LABELS = {"GPE", "LOC", "FAC"}
 _MAX_NGRAM = 6
+CANDIDATE_LIMIT = 25
+
+# Words after a place that make it the home of an office-holder of a state or country ("Former New
+# York Gov.", "Quebec Health Minister", "Texas lawmakers"), or of a city ("New York Mayor").
+STATE_TITLE_WORDS = {
+    "gov",
+    "governor",
+    "governors",
+    "premier",
+    "legislature",
+    "legislators",
+    "legislative",
+    "lawmaker",
+    "lawmakers",
+    "senator",
+    "senators",
+    "sen",
+    "senate",
+    "congressman",
+    "congresswoman",
+    "assembly",
+    "assemblyman",
+    "assemblywoman",
+    "minister",
+    "ministry",
+    "attorney",
+    "treasurer",
+    "comptroller",
+    "statehouse",
+    "state",
+    "delegation",
+    "primary",
+    "electorate",
+}
+CITY_TITLE_WORDS = {"mayor", "alderman", "aldermen", "selectmen", "councilman", "councilwoman"}
+# Words after a town that make the town the home of a local body ("Roselle police", "the Oakdale
+# Fire Department", "Oxford City Council"): the town is named, as an *embedded* place.
+LOCAL_BODY_WORDS = {
+    "police",
+    "fire",
+    "firefighters",
+    "sheriff",
+    "sheriff's",
+    "council",
+    "school",
+    "schools",
+    "public",
+    "library",
+    "hospital",
+    "officials",
+    "department",
+    "chamber",
+    "board",
+    "municipal",
+    "community",
+    "volunteer",
+    "planning",
+    "zoning",
+    "water",
+    "housing",
+    "elementary",
+    "commission",
+    "commissioners",
+    "township",
+    "borough",
+    "village",
+    "town",
+    "city",
+    "historical",
+    "rotary",
+    "airport",
+    "harbour",
+    "harbor",
+    "station",
+}
+# Words after a town that make it the home of a person ("A DeKalb man", "Winona residents").
+RESIDENT_WORDS = {
+    "man",
+    "woman",
+    "men",
+    "women",
+    "resident",
+    "residents",
+    "native",
+    "natives",
+    "teen",
+    "teenager",
+    "teens",
+    "boy",
+    "girl",
+    "couple",
+    "family",
+    "families",
+    "homeowner",
+    "homeowners",
+    "youth",
+    "area",
+    "businesses",
+    "settler",
+    "settlers",
+    "voters",
+}
+# Names with a place inside that do not say where something is: newspapers, airlines, clubs,
+# diseases. Words after the place …
+NEWSPAPER_WORDS = {
+    "times",
+    "post",
+    "herald",
+    "tribune",
+    "journal",
+    "gazette",
+    "chronicle",
+    "daily",
+    "star",
+    "sun",
+    "standard",
+    "observer",
+    "courier",
+    "examiner",
+    "inquirer",
+    "register",
+    "bulletin",
+    "telegraph",
+    "mirror",
+    "express",
+    "dispatch",
+    "enquirer",
+    "sentinel",
+    "ledger",
+    "globe",
+    "free",
+    "news",
+    "press",
+    "post-gazette",
+    "post-dispatch",
+    "herald-press",
+    "record",
+    "patriot",
+    "statesman",
+    "plain",
+    "morning",
+    "evening",
+}
+AIRLINE_WORDS = {"airlines", "airways", "airline", "air"}
+CLUB_SUFFIX_WORDS = {
+    "fc",
+    "afc",
+    "united",
+    "rovers",
+    "wanderers",
+    "albion",
+    "hotspur",
+    "athletic",
+    "rangers",
+    "celtic",
+    "argyle",
+    "wednesday",
+    "dynamo",
+    "sounders",
+    "seahawks",
+    "bisons",
+}
+DISEASE_WORDS = {
+    "virus",
+    "viruses",
+    "fever",
+    "flu",
+    "disease",
+    "syndrome",
+    "encephalitis",
+    "variant",
+    "strain",
+    "pox",
+}
+# … and words before it ("Real Madrid", "Air Canada", "Virgin Atlantic", "Agence France-Presse").
+CLUB_PREFIX_WORDS = {
+    "real",
+    "atletico",
+    "atlético",
+    "inter",
+    "sporting",
+    "olympique",
+    "borussia",
+    "bayern",
+    "dynamo",
+    "dinamo",
+    "spartak",
+    "lokomotiv",
+    "fc",
+    "ac",
+    "as",
+    "sc",
+    "cf",
+    "rc",
+    "cd",
+    "ud",
+    "sd",
+    "racing",
+    "athletic",
+    "deportivo",
+    "union",
+    "hertha",
+    "eintracht",
+    "fortuna",
+}
+NAME_PREFIX_WORDS = {"air", "virgin", "agence", "radio", "banco", "banque", "deutsche", "royal"}
+# Organisations whose acronym is also some small town's name ("NATO", "APC").
+ORG_ACRONYMS = {
+    "nato",
+    "opec",
+    "asean",
+    "nafta",
+    "imf",
+    "wto",
+    "fifa",
+    "uefa",
+    "apc",
+    "anc",
+    "pdp",
+    "ioc",
+    "nasa",
+    "fbi",
+}
+# Words before a place that make it part of a facility's name ("Stade de France", "Gare du Nord").
+FACILITY_HEADS = {
+    "stade",
+    "stadium",
+    "estadio",
+    "palais",
+    "palace",
+    "gare",
+    "musée",
+    "museo",
+    "museum",
+    "université",
+    "universidad",
+    "universidade",
+    "university",
+    "hotel",
+    "hôtel",
+    "teatro",
+    "théâtre",
+    "place",
+    "plaza",
+    "rue",
+    "avenue",
+    "banco",
+    "banque",
+    "bank",
+    "college",
+    "institute",
+    "institut",
+    "instituto",
+}
+# "the town of Hopkinton", "residents of Winona".
+OF_PLACE_HEADS = {
+    "outside",
+    "suburb",
+    "suburbs",
+    "outskirts",
+    "heart",
+    "city",
+    "town",
+    "village",
+    "township",
+    "borough",
+    "hamlet",
+    "county",
+    "state",
+    "province",
+    "capital",
+    "residents",
+    "mayor",
+    "streets",
+    "center",
+    "centre",
+    "people",
+    "citizens",
+}
+STREET_WORDS = {
+    "street",
+    "streets",
+    "st",
+    "avenue",
+    "avenues",
+    "ave",
+    "road",
+    "roads",
+    "rd",
+    "boulevard",
+    "blvd",
+    "drive",
+    "lane",
+    "highway",
+    "parkway",
+    "pike",
+    "turnpike",
+    "expressway",
+    "freeway",
+}
+SPEECH_VERBS = {"said", "says", "told", "added", "asked", "wrote", "explained", "noted", "argued", "recalled"}
+DATELINE_DASHES = {"—", "–", "-", "--", "―", "(", ":"}
+PARTY_LETTERS = {"d", "r", "i", "dfl", "ind", "l", "c"}
 
 
 @dataclass
@@ -482,6 +796,7 @@ class Mention:
     preposition: str | None = None
     container: str | None = None  # the place named right after it ("Charleston, W.Va.")
     plural: bool = False  # a plural demonym ("Ecuadorians") names people, not a place
+    inside: str | None = None  # for embedded places: the kind of name around it ("newspaper", "club" …)
 
 
 def _sentence_bounds(doc: Doc, token_index: int) -> tuple[int, int]:
@@ -526,6 +841,7 @@ class _Recogniser:
         self.mentions: list[Mention] = []
         self.taken = bytearray(len(doc))  # tokens already inside a mention or a rejected span
         self.rejected: list[tuple[str, str]] = []
+        self.rejected_spans: list[tuple[int, int, str]] = []
         self.person_tokens: set[int] = set()
         self.surnames: set[str] = set()
         for ent in doc.ents:
@@ -533,14 +849,36 @@ class _Recogniser:
                 continue
             # "Trump’s Miami": the name ends at the possessive.
             end = next((t.i for t in ent if t.lower_ in {"'s", "’s"}), ent.end)
-            words = [t for t in doc[ent.start : end] if t.is_alpha]
-            if len(words) >= 2:
-                self.person_tokens.update(range(ent.start, end))
+            # "Litchfield Fire Chief Jim Koser": the name starts after the title.
+            start = ent.start
+            for t in doc[ent.start : end]:
+                if t.lower_.rstrip(".") in TITLES and t.i + 1 < end:
+                    start = t.i + 1
+            words = [t for t in doc[start:end] if t.is_alpha]
+            if len(words) >= 2 and not self._place_not_person(words):
+                self.person_tokens.update(range(start, end))
                 self.surnames.add(words[-1].lower_)
+
+    def _place_not_person(self, words: list) -> bool:
+        """Whether a PERSON entity is a place ("Sioux Falls") or a word before a country ("Rethinking Egypt")."""
+        text = " ".join(t.text for t in words)
+        found = self.gaz.lookup(text, limit=1)
+        if found and found[0].primary and not found[0].abbreviation:
+            place = found[0].place
+            if place.kind in ("country", "admin1") or (place.kind == "city" and place.population >= 50_000):
+                return True
+        last = self.gaz.lookup(words[-1].text, limit=1)
+        return (
+            len(words) == 2
+            and words[0].lower_ in common_words()
+            and bool(last)
+            and last[0].primary
+            and last[0].place.kind == "country"
+        )
 
     # ------------------------------------------------------------------ helpers
     def lookup(self, text: str, kinds: tuple[str, ...] | None = None) -> list[Candidate]:
-        candidates = self.gaz.lookup(text, limit=25)
+        candidates = self.gaz.lookup(text, limit=CANDIDATE_LIMIT)
         if kinds:
             preferred = [c for c in candidates if c.place.kind in kinds]
             if preferred:
@@ -557,16 +895,26 @@ class _Recogniser:
         candidates: list[Candidate],
         kind_hint: tuple[str, ...] = (),
         plural: bool = False,
+        inside: str | None = None,
     ) -> None:
         doc = self.doc
         span = doc[start:end]
         sent_start, sent_end = _sentence_bounds(doc, start)
         prep = _prev_word(doc, start)
+        text = span.text
+        # "Winnipeg." at the end of a sentence: the period is not part of the name ("U.S." keeps it).
+        if text.endswith(".") and "." not in text[:-1] and not (candidates and candidates[0].abbreviation):
+            text = text[:-1]
+        if kind == "toponym" and not kind_hint:
+            kind_hint = self._title_hint(end) or self._article_hint(start, end)
+        if kind == "toponym" and self._code_as_modifier(end, candidates):
+            # "US troops", "US-Ecuadorian raids": the code works like "American", a demonym.
+            kind, evidence = "demonym", f"{evidence}; a country's code before a noun"
         self.mentions.append(
             Mention(
                 span.start_char,
-                span.end_char,
-                span.text,
+                span.start_char + len(text),
+                text,
                 label,
                 kind,
                 [evidence],
@@ -576,6 +924,7 @@ class _Recogniser:
                 sent_end,
                 prep if prep in LOCATIVE else None,
                 plural=plural,
+                inside=inside,
             )
         )
         for i in range(start, end):
@@ -583,8 +932,104 @@ class _Recogniser:
 
     def reject(self, start: int, end: int, reason: str) -> None:
         self.rejected.append((self.doc[start:end].text, reason))
+        self.rejected_spans.append((start, end, reason))
         for i in range(start, end):
             self.taken[i] = 1
+
+    def add_place(
+        self,
+        start: int,
+        end: int,
+        label: str,
+        evidence: str,
+        candidates: list[Candidate],
+        kind_hint: tuple[str, ...] = (),
+    ) -> None:
+        """Add a place name, as *embedded* when it is part of a newspaper's, club's or disease's name."""
+        inside = self._name_class(start, end)
+        if inside is None:
+            self.add(start, end, label, "toponym", evidence, candidates, kind_hint)
+        else:
+            self.add(start, end, label, "embedded", f"{evidence}; inside a {inside}'s name", candidates, inside=inside)
+
+    def _code_as_modifier(self, end: int, candidates: list[Candidate]) -> bool:
+        doc = self.doc
+        if not candidates or not candidates[0].abbreviation or candidates[0].place.kind != "country":
+            return False
+        nxt = doc[end] if end < len(doc) else None
+        if nxt is None:
+            return False
+        if nxt.text in {"-", "–"} and not nxt.whitespace_ and end + 1 < len(doc) and doc[end + 1].is_title:
+            return True
+        return nxt.is_lower and nxt.tag_ in ("NN", "NNS", "JJ")
+
+    def _article_hint(self, start: int, end: int) -> tuple[str, ...]:
+        """The kinds a name after "the" can be: a sea, region or country, not a town.
+
+        Only a name that heads its phrase counts ("the tropical Atlantic", "the Sahel"), not a
+        modifier ("the Washington office").
+        """
+        doc = self.doc
+        if end < len(doc) and (doc[end].tag_ in ("NN", "NNS", "NNP", "NNPS", "CD") or doc[end].text in {"-", "–"}):
+            return ()
+        k = start - 1
+        while k >= 0 and start - k <= 3 and (doc[k].lower_ in DIRECTIONS or doc[k].tag_ == "JJ") and doc[k].is_lower:
+            k -= 1
+        if k >= 0 and doc[k].lower_ == "the" and not doc[start].is_upper:
+            return ("water", "region", "island", "country", "admin1", "landmark")
+        return ()
+
+    def _title_hint(self, end: int) -> tuple[str, ...]:
+        """The kind an office after the name implies: "New York Gov." a state, "New York Mayor" a city."""
+        doc = self.doc
+        k = end
+        skipped = 0
+        while k < len(doc) and skipped <= 2:
+            word = doc[k].lower_.rstrip(".")
+            if word in STATE_TITLE_WORDS and (doc[k].is_title or doc[k].is_upper or word in {"state", "lawmakers"}):
+                if word == "state" and k + 1 < len(doc) and doc[k + 1].lower_ in {"university", "college"}:
+                    return ()
+                return ("admin1", "country")
+            if word in CITY_TITLE_WORDS:
+                return ("city",)
+            if not (doc[k].is_title and doc[k].is_alpha) or doc[k].is_sent_start:
+                return ()
+            k += 1
+            skipped += 1
+        return ()
+
+    def _name_class(self, start: int, end: int) -> str | None:
+        """The kind of name a place is part of ("Washington Post" a newspaper, "Real Madrid" a club)."""
+        doc = self.doc
+        nxt = doc[end] if end < len(doc) else None
+        prev = doc[start - 1] if start > 0 else None
+        if nxt is not None and (nxt.is_title or nxt.is_upper or nxt.lower_ in DISEASE_WORDS):
+            word = nxt.lower_
+            if word in DISEASE_WORDS:
+                return "disease"
+            if word in AIRLINE_WORDS:
+                return "airline"
+            if word in CLUB_SUFFIX_WORDS:
+                return "club"
+            if word in NEWSPAPER_WORDS and (
+                (prev is not None and prev.lower_ == "the") or word in {"times", "post", "herald", "tribune"}
+            ):
+                return "newspaper"
+        if prev is not None and (prev.is_title or prev.is_upper):
+            word = prev.lower_
+            if word in CLUB_PREFIX_WORDS and (len(word) > 2 or prev.is_upper):
+                return "club"
+            if word in NAME_PREFIX_WORDS:
+                return "organisation"
+        if (
+            prev is not None
+            and start >= 2
+            and prev.lower_ in {"de", "du", "des", "of", "del", "della", "di", "do", "da"}
+            and doc[start - 2].lower_ in FACILITY_HEADS
+            and doc[start - 2].is_title
+        ):
+            return "facility"
+        return None
 
     def _is_common(self, start: int, end: int) -> bool:
         """A single ordinary English word ("March", "Park", "Split"), capitalised or not."""
@@ -593,15 +1038,34 @@ class _Recogniser:
 
     def _abbreviation_ok(self, start: int, end: int, candidates: list[Candidate]) -> bool:
         """Codes and abbreviations only where they fit: country codes in capitals, "City, St." pairs."""
-        surface = self.doc[start:end].text
+        doc = self.doc
+        surface = doc[start:end].text
         best = candidates[0].place
+        prev = _prev_word(doc, start)
         if best.kind in ("country", "region") and (surface.isupper() or "." in surface):
-            return (
-                surface not in {"US"}
-                or _prev_word(self.doc, start) in {"the", "of", "in", "to", "from", "and", ",", "by", "for", "with"}
-                or self.doc[start].is_sent_start
-            )
-        return best.kind == "admin1" and "." in surface and start > 0 and self.doc[start - 1].text == ","
+            if surface != "US":
+                return True
+            # "US" is a country unless a headline in capitals says "us".
+            sentence = doc[start].sent if doc.has_annotation("SENT_START") else doc[:]
+            shouting = sum(t.is_upper for t in sentence if t.is_alpha) > 0.6 * max(1, sum(t.is_alpha for t in sentence))
+            return not shouting or prev in {"the", "of", "in", "to", "from", "and", ",", "by", "for", "with"}
+        if best.kind != "admin1" or "." not in surface:
+            return False
+        before = doc[start - 1] if start > 0 else None
+        if before is not None and before.text == ",":
+            return True  # "Charleston, W.Va."
+        if before is not None and before.text in {"-", "–"} and start >= 2 and doc[start - 2].lower_ in PARTY_LETTERS:
+            return True  # "Sen. Byron Dorgan, D-N.D."
+        if before is not None and before.like_num:
+            return False  # "500 B.C."
+        if prev in LOCATIVE or prev in DIRECTIONS or prev in {"the", "of", "and"}:
+            return True  # "in D.C.", "northeastern B.C.", "the S.C. Highway Patrol"
+        letters = [ch for ch in surface if ch.isalpha()]
+        nxt = doc[end] if end < len(doc) else None
+        # Two-letter dotted codes ("S.C.", "N.J.") are codes; "Mass." and "Ind." need a noun after them.
+        return (len(letters) == 2 and surface.count(".") == 2) or (
+            nxt is not None and (nxt.lower_ in STATE_TITLE_WORDS | LOCAL_BODY_WORDS | RESIDENT_WORDS)
+        )
 
     def gate(self, start: int, end: int, label: str) -> str | None:
         """The reason to reject ``doc[start:end]`` as a place whatever the gazetteer says, or ``None``."""
@@ -620,8 +1084,42 @@ class _Recogniser:
         if prev is not None and prev.lower_.rstrip(".") in TITLES and prev.is_title and label != "GPE":
             return f"follows the title {prev.text!r}"
         prep = _prev_word(doc, start)
-        if len(words) == 1 and words[0].lower_ in self.surnames and (label not in _GEO_LABELS or prep not in LOCATIVE):
+        if (
+            len(words) == 1
+            and words[0].lower_ in self.surnames
+            and (label not in _GEO_LABELS or prep not in LOCATIVE)
+            and not (
+                label in _GEO_LABELS and (known := self.lookup(doc[start:end].text)[:1]) and self._well_known(known)
+            )
+        ):
             return "surname of a person named in the text"
+        if len(words) == 1 and words[0].is_upper and len(words[0]) >= 3 and words[0].lower_.strip(".") in ORG_ACRONYMS:
+            return "an organisation's acronym"
+        if nxt is not None and nxt.lower_.rstrip(".") in STREET_WORDS and (nxt.is_title or nxt.lower_.endswith("s")):
+            return "part of a street's name"
+        if len(words) == 1 and (
+            (nxt is not None and nxt.lower_ in SPEECH_VERBS) or (prev is not None and prev.lower_ in SPEECH_VERBS)
+        ):
+            best = self.lookup(doc[start:end].text)[:1]
+            if best and not self._well_known(best):
+                return "a person who speaks"
+        if (
+            nxt is not None
+            and nxt.text in {"-", "&"}
+            and end + 1 < len(doc)
+            and doc[end + 1].is_title
+            and not nxt.whitespace_
+            and not self.gaz.has_name(doc[end + 1].text)
+            and label not in _GEO_LABELS
+        ):
+            return "part of a compound name"
+        if (
+            len(words) == 1
+            and words[0].lower_ in FACILITY_HEADS
+            and nxt is not None
+            and nxt.lower_ in {"de", "du", "des", "of", "del", "della", "di", "do", "da"}
+        ):
+            return "the head of a facility's name"
         if prev is not None and prev.lower_ in PROGRAMME_WORDS and prev.is_title:
             return f"names a {prev.lower_} ({prev.text} …)"
         first = doc[start].lower_
@@ -639,7 +1137,8 @@ class _Recogniser:
                 return "a group's name"
         if len(words) == 1 and nxt is not None and nxt.lower_ in POLITICAL_FOLLOWERS:
             best = self.lookup(doc[start:end].text)[:1]
-            if best and not self._well_known(best):
+            # "the US government" is the country's; "the Trump administration" a person's.
+            if best and not self._well_known(best) and best[0].place.kind != "country":
                 return f"a person's name ({doc[start].text} {nxt.text})"
         return None
 
@@ -667,6 +1166,8 @@ class _Recogniser:
             return best.primary and (not strict or place.population > 1_000_000)
         if place.kind == "city":
             return best.primary and place.population >= (500_000 if strict else 100_000)
+        if place.kind == "landmark":  # "Heathrow Airport", "Fort Hood", "Stade de France"
+            return best.primary and " " in place.name and not strict
         return False
 
     # ------------------------------------------------------------------ sources
@@ -716,12 +1217,41 @@ class _Recogniser:
             return s, e, hint
         return start, end, ()
 
+    def _wider_name(self, s: int, e: int) -> tuple[int, int] | None:
+        """A longer gazetteer name around an entity: "Stade de France" around "France"."""
+        doc = self.doc
+        best = None
+        for left in range(max(0, s - 3), s + 1):
+            if any(self.taken[k] for k in range(left, s)):
+                continue
+            for right in range(min(len(doc), e + 3), e - 1, -1):
+                if (left, right) == (s, e) or any(self.taken[k] for k in range(e, right)):
+                    continue
+                words = doc[left:right]
+                if not (words[0].is_title and words[-1].is_title) or any(
+                    not (t.is_title or t.is_upper or t.lower_ in CONNECTORS) for t in words
+                ):
+                    continue
+                found = self.gaz.lookup(words.text, limit=1)
+                wide_kinds = ("landmark", "island", "water", "region")
+                if (
+                    found
+                    and found[0].primary
+                    and found[0].place.kind in wide_kinds
+                    and (best is None or right - left > best[1] - best[0])
+                ):
+                    best = (left, right)
+        return best
+
     def _geo_entity(self, ent: Span) -> None:
         doc = self.doc
         for s, e in self._parts(ent):
             s, e, hint = self._trim(s, e)
             if s >= e:
                 continue
+            wider = self._wider_name(s, e)
+            if wider is not None:
+                s, e = wider
             reason = self.gate(s, e, ent.label_)
             if reason:
                 self.reject(s, e, reason)
@@ -742,7 +1272,7 @@ class _Recogniser:
             ):
                 self.reject(s, e, "an ordinary word")
                 continue
-            self.add(s, e, ent.label_, "toponym", f"ner:{ent.label_}", candidates, hint)
+            self.add_place(s, e, ent.label_, f"ner:{ent.label_}", candidates, hint)
 
     def _demonym_entity(self, ent: Span) -> None:
         doc = self.doc
@@ -793,7 +1323,7 @@ class _Recogniser:
                 if reason:
                     self.reject(s, e, reason)
                 else:
-                    self.add(s, e, ent.label_, "toponym", f"ner:{ent.label_} known place", candidates, hint)
+                    self.add_place(s, e, ent.label_, f"ner:{ent.label_} known place", candidates, hint)
                 continue
             self._embedded_in(s, e, ent.label_)
 
@@ -813,8 +1343,8 @@ class _Recogniser:
                 if j - i == 1 and normalize_name(text) in self.gaz.demonym_keys:
                     found = (j, "demonym", [])
                     break
-                if self._is_common(i, j):
-                    continue
+                if self._is_common(i, j) and not (j - i == 1 and doc[i].is_upper and len(doc[i]) > 1):
+                    continue  # "us" is a word, "US Southern Command" a country's command
                 candidates = self.lookup(text)
                 if candidates and (
                     self._well_known(candidates)
@@ -833,7 +1363,7 @@ class _Recogniser:
             elif kind == "demonym":
                 self._add_demonym(i, j, label)
             else:
-                self.add(i, j, label, kind, f"inside {label}", candidates)
+                self.add(i, j, label, kind, f"inside {label}", candidates, inside=self._name_class(i, j))
             i = j
 
     def _person_entity(self, ent: Span) -> None:
@@ -886,11 +1416,22 @@ class _Recogniser:
                 self._add_demonym(i, j, "")
                 i = j
                 continue
+            if j - i >= 2 and doc[i].lower_ == "the" and not candidates[0].place.name.lower().startswith("the "):
+                i += 1  # "The EU": the article is not part of the name
+            list_kind = self._list_kind(i, j)
+            if list_kind and any(c.place.kind in list_kind for c in candidates) and not self.gate(i, j, ""):
+                ranked = self.lookup(doc[i:j].text, list_kind)
+                self.add(i, j, "", "toponym", "gazetteer, in a list of units", ranked, list_kind)
+                i = j
+                continue
             verdict = self._accept_gazetteer_match(i, j, candidates)
             if verdict is None:
-                self.add(i, j, "", "toponym", "gazetteer", candidates)
+                self.add_place(i, j, "", "gazetteer", candidates)
+            elif verdict.startswith("embedded:"):
+                self.add(i, j, "", "embedded", "gazetteer, " + verdict[9:], candidates, inside=self._name_class(i, j))
             else:
                 self.rejected.append((doc[i:j].text, verdict))
+                self.rejected_spans.append((i, j, verdict))
             i = j
 
     def _accept_gazetteer_match(self, i: int, j: int, candidates: list[Candidate]) -> str | None:
@@ -904,12 +1445,17 @@ class _Recogniser:
             return None if self._abbreviation_ok(i, j, candidates) else "an abbreviation out of place"
         if self._is_common(i, j):
             return "an ordinary word"
+        use = self._local_use(i, j)
+        if use == "resident" or use == "affiliation":
+            return None
+        if use == "body" and best.place.kind in ("city", "admin2"):
+            return "embedded:the home of a local body"
         tokens = doc[i:j]
         propn = all(_is_propn(t) or t.lower_ in CONNECTORS or not t.is_alpha for t in tokens)
         if not propn:
             return "not a proper noun here"
         prev = _prev_word(doc, i)
-        locative = prev in LOCATIVE
+        locative = prev in LOCATIVE or self._of_place(i)
         longer = self._inside_longer_name(i, j) if j - i == 1 else None
         if longer == "before" and best.place.kind not in ("country", "admin1", "water", "region"):
             return "part of a longer proper name"
@@ -928,6 +1474,52 @@ class _Recogniser:
         if j - i >= 2 and best.primary:
             return None
         return "no locative evidence for a small place"
+
+    def _local_use(self, i: int, j: int) -> str | None:
+        """How a town is used: home of people, of a local body or of a legislator.
+
+        "A DeKalb man" → resident, "Roselle police" → body, "Sen. Tony Strickland, R-Moorpark" → affiliation.
+        """
+        doc = self.doc
+        k = j
+        if k < len(doc) and doc[k].lower_ in {"'s", "’s"}:
+            k += 1
+        nxt = doc[k] if k < len(doc) else None
+        if i >= 2 and doc[i - 1].text in {"-", "–"} and doc[i - 2].lower_ in PARTY_LETTERS and doc[i - 2].is_upper:
+            return "affiliation"
+        if nxt is None:
+            return None
+        word = nxt.lower_
+        if word in RESIDENT_WORDS and not nxt.is_title:
+            return "resident"
+        if word in LOCAL_BODY_WORDS and (k == j or word != "city"):
+            return "body"
+        return None
+
+    def _of_place(self, i: int) -> bool:
+        """Whether "of" before the name introduces a place ("northeast of Gilroy", "the town of Hopkinton")."""
+        doc = self.doc
+        if i < 2 or doc[i - 1].lower_ != "of":
+            return False
+        head = doc[i - 2].lower_
+        return head in DIRECTIONS or head in OF_PLACE_HEADS
+
+    def _list_kind(self, i: int, j: int) -> tuple[str, ...]:
+        """The kind word that ends a list of names ("Clarke, Madison and Oconee counties")."""
+        doc = self.doc
+        k = j
+        for _ in range(24):
+            if k >= len(doc):
+                return ()
+            token = doc[k]
+            if token.lower_ in {"counties", "parishes"}:
+                return ("admin2",)
+            if token.lower_ in {"states", "provinces"}:
+                return ("admin1",)
+            if not (token.text in {",", "and", "&"} or token.is_title):
+                return ()
+            k += 1
+        return ()
 
     def _inside_longer_name(self, i: int, j: int) -> str | None:
         """Whether a neighbouring capitalised word makes this a person's or firm's name ("Delcy Rodríguez")."""
@@ -970,13 +1562,137 @@ class _Recogniser:
             return True
         return after in {"/", ",", "and"} and j + 1 < len(doc) and doc[j + 1].idx in starts
 
+    def from_datelines(self) -> None:
+        """Datelines in capitals: "BANTAM — A mason …", "HAMMOND, Ind. (AP) —", "NEW DELHI: …"."""
+        doc = self.doc
+        n = len(doc)
+        for i in range(n):
+            token = doc[i]
+            if self.taken[i] or not (token.is_upper and token.is_alpha and len(token) >= 2):
+                continue
+            prev = doc[i - 1] if i > 0 else None
+            if prev is not None and not (
+                prev.is_space or "\n" in prev.whitespace_ or prev.text in {".", "!", "?", ")"} or token.is_sent_start
+            ):
+                continue
+            j = i + 1
+            while j < n and j - i < 4 and (doc[j].is_upper and (doc[j].is_alpha or doc[j].text.endswith("."))):
+                j += 1
+            nxt = doc[j] if j < n else None
+            if nxt is None:
+                continue
+            after = doc[j + 1] if j + 1 < n else None
+            dateline = nxt.text in DATELINE_DASHES or (
+                nxt.text == ","
+                and after is not None
+                and bool(self.gaz.lookup(after.text, kinds=("admin1", "country"), limit=1))
+                and (after.is_title or after.is_upper)
+            )
+            if not dateline:
+                continue
+            candidates = self.lookup(doc[i:j].text)
+            if not candidates or self.gate(i, j, ""):
+                continue
+            if self._is_common(i, j) and not self._well_known(candidates) and nxt.text != ",":
+                continue
+            self.add(i, j, "", "toponym", "dateline", candidates)
+
+    def from_repeats(self) -> None:
+        """Names accepted once are places everywhere in the text ("in Winona" … "Winona police")."""
+        doc = self.doc
+        known: dict[str, Mention] = {}
+        for m in self.mentions:
+            # Only a name that was clearly a place once ("in Winona", a dateline) vouches for the rest.
+            strong = (m.preposition and m.label in ("GPE", "LOC", "")) or m.evidence[0] == "dateline"
+            if m.kind == "toponym" and strong and m.candidates and not m.candidates[0].abbreviation:
+                known.setdefault(normalize_name(m.text), m)
+        if not known:
+            return
+        weak = {
+            "no locative evidence for a small place",
+            "a capitalised word at the start of a sentence",
+            "not a proper noun here",
+            "part of a longer proper name",
+            "only an alternate name of a small place",
+            "a bare county name without locative evidence",
+        }
+        free = bytearray(b"\x01" * len(doc))
+        for i, flag in enumerate(self.taken):
+            if flag:
+                free[i] = 0
+        for start, end, reason in self.rejected_spans:
+            if reason in weak:
+                for k in range(start, end):
+                    free[k] = 1
+        longest = max(len(key.split()) for key in known)
+        first_words = {key.split()[0] for key in known}
+        i = 0
+        while i < len(doc):
+            token = doc[i]
+            if (
+                not free[i]
+                or not (token.is_title or token.is_upper)
+                or token.ent_type_ in ("PERSON", "NORP", "WORK_OF_ART", "EVENT", "PRODUCT", "LAW")
+                or normalize_name(token.text) not in first_words
+            ):
+                i += 1
+                continue
+            match = None
+            for j in range(min(len(doc), i + longest + 1), i, -1):
+                if doc[j - 1].is_alpha and all(free[k] for k in range(i, j)) and normalize_name(doc[i:j].text) in known:
+                    match = j
+                    break
+            if match is None:
+                i += 1
+                continue
+            j = match
+            first = known[normalize_name(doc[i:j].text)]
+            if not self.gate(i, j, first.label):
+                use = self._local_use(i, j)
+                if use == "body" or (first.kind == "embedded" and self._name_class(i, j)):
+                    inside = self._name_class(i, j)
+                    self.add(i, j, "", "embedded", "named elsewhere in the text", first.candidates, inside=inside)
+                else:
+                    self.add_place(i, j, first.label, "named elsewhere in the text", first.candidates)
+                for k in range(i, j):
+                    free[k] = 0
+            i = j
+
     def attach_containers(self) -> None:
-        """Link "Charleston, W.Va." pairs: the second place contains the first."""
+        """Link "Charleston, W.Va." pairs: the second place contains the first.
+
+        Names listed with a state ("California or Washington") are read as states too.
+        """
         by_start = sorted(self.mentions, key=lambda m: m.start)
         text = self.doc.text
         for a, b in itertools.pairwise(by_start):
+            if a.kind != "toponym" or b.kind != "toponym" or not a.candidates or not b.candidates:
+                continue
+            if text[a.end : b.start].strip() not in {"or", "and", ", or", ", and", "&"}:
+                continue
+            for one, other in ((a, b), (b, a)):
+                sure = other.candidates[0]
+                if (
+                    not one.kind_hint
+                    and sure.primary
+                    and sure.place.kind == "admin1"
+                    and any(c.place.kind == "admin1" for c in one.candidates)
+                ):
+                    one.kind_hint = ("admin1",)
+        for i, (a, b) in enumerate(itertools.pairwise(by_start)):
+            # "Washington, New York and Boston" is a list, not a city and its state.
+            before = text[max(0, a.start - 2) : a.start].strip()
+            after = text[b.end : b.end + 5].lstrip()
+            in_list = before == "," or after.startswith(("and ", ", and", "or "))
+            if i + 2 < len(by_start) and text[b.end : by_start[i + 2].start].strip() in {",", "and", ", and"}:
+                in_list = True
+            if in_list:
+                continue
             if text[a.end : b.start].strip() == "," and b.kind == "toponym" and b.candidates:
                 a.container = b.text
+                # "Buffalo, New York": the second name is the state (or the country), not a city.
+                if not b.kind_hint and any(c.place.kind in ("admin1", "country") for c in b.candidates):
+                    b.kind_hint = ("admin1", "country")
 
 
 def find_mentions(doc: Doc, gazetteer: GazetteerIndex) -> tuple[list[Mention], list[tuple[str, str]]]:
@@ -985,8 +1701,10 @@ def find_mentions(doc: Doc, gazetteer: GazetteerIndex) -> tuple[list[Mention], l
     Returns the mentions in text order and the rejected candidates with their reasons.
     """
     rec = _Recogniser(doc, gazetteer)
+    rec.from_datelines()
     rec.from_entities()
     rec.from_gazetteer()
+    rec.from_repeats()
     rec.attach_containers()
     mentions = sorted(rec.mentions, key=lambda m: (m.start, -m.end))
     out: list[Mention] = []
@@ -1004,7 +1722,7 @@ def mentions_from_spans(doc: Doc, spans: list[tuple[int, int]], gazetteer: Gazet
     for start, end in spans:
         surface = text[start:end]
         key = normalize_name(surface)
-        candidates = gazetteer.lookup(surface, limit=25)
+        candidates = gazetteer.lookup(surface, limit=CANDIDATE_LIMIT)
         kind = "toponym"
         if key in gazetteer.demonym_keys and (
             not candidates
@@ -1013,7 +1731,7 @@ def mentions_from_spans(doc: Doc, spans: list[tuple[int, int]], gazetteer: Gazet
             kind, candidates = "demonym", []
         if not candidates and kind == "toponym":
             trimmed = re.sub(r"^(the|northern|southern|eastern|western|central)\s+", "", surface, flags=re.IGNORECASE)
-            candidates = gazetteer.lookup(trimmed, limit=25) if trimmed != surface else []
+            candidates = gazetteer.lookup(trimmed, limit=CANDIDATE_LIMIT) if trimmed != surface else []
             if not candidates and key in gazetteer.demonym_keys:
                 kind = "demonym"
         span = doc.char_span(start, end, alignment_mode="expand")

@@ -111,11 +111,23 @@ def _km(a: PlaceRecord, b: PlaceRecord) -> float:
 
 
 _LABEL_FIT = {
-    "LOC": {"water": 1.0, "region": 1.0, "island": 0.8, "admin1": 0.3, "country": 0.2, "admin2": 0.0, "city": -0.3},
+    "LOC": {
+        "water": 1.0,
+        "region": 1.0,
+        "island": 0.8,
+        "admin1": 0.3,
+        "country": 0.2,
+        "admin2": 0.0,
+        "city": -0.3,
+        "landmark": 0.3,
+    },
     "GPE": {"country": 0.6, "admin1": 0.5, "city": 0.5, "admin2": 0.3, "region": 0.0, "water": -1.0, "island": 0.0},
-    "FAC": {"city": 0.2, "water": 0.2},
+    "FAC": {"city": 0.2, "water": 0.2, "landmark": 1.0},
     "NORP": {"country": 0.5, "region": 0.5},
 }
+
+
+_LOCAL_KINDS = ("city", "admin2", "admin1", "island", "landmark")
 
 
 class _Context:
@@ -123,7 +135,8 @@ class _Context:
 
     def __init__(self) -> None:
         self.country_votes: Counter[str] = Counter()
-        self.admin1: Counter[str] = Counter()
+        self.admin1: Counter[str] = Counter()  # admin1 code → mentions × confidence
+        self.admin1_by_key: dict[str, tuple[str, float]] = {}  # mention key → (its unit, weight)
         self.countries_named: set[str] = set()
         self.places: list[tuple[str, PlaceRecord, float]] = []  # (mention key, place, weight)
 
@@ -144,7 +157,7 @@ def _context_from(
         count = len(mentions)
         first = mentions[0]
         if first.kind == "demonym":
-            for target in gaz.demonym(first.text):
+            for target in _demonym_targets(first, gaz):
                 codes = [target.country_code] if target.country_code else list(target.context)
                 for code in codes:
                     vote = w.demonym_vote * count / max(1, len(codes))
@@ -166,7 +179,9 @@ def _context_from(
             ctx.country_votes[place.country_code] += vote
             own[key][place.country_code] += vote
         if place.kind == "admin1":
-            ctx.admin1[place.admin1_code] += count
+            # An unsure state ("New York": the city or the state?) vouches less for its towns.
+            ctx.admin1[place.admin1_code] += count * confidence
+            ctx.admin1_by_key[key] = (place.admin1_code, count * confidence)
         ctx.places.append((key, place, confidence))
     return ctx, own
 
@@ -193,27 +208,32 @@ def _score(
     elif place.context:
         share = max((ctx.share(c, own) for c in place.context), default=0.0)
         score += w.country * share * 0.5
-    if place.kind in ("city", "admin2", "island") and place.admin1_code and ctx.admin1.get(place.admin1_code):
-        score += w.admin1
+    # A name does not vouch for itself: "Quebec" the province does not make "Quebec" the city likely.
+    own_unit, own_count = ctx.admin1_by_key.get(key, ("", 0))
+    named = ctx.admin1.get(place.admin1_code, 0) - (own_count if own_unit == place.admin1_code else 0)
+    if place.kind in ("city", "admin2", "island", "landmark") and place.admin1_code and named > 0.05:
+        score += w.admin1 * min(1.0, named)
         why.append(f"{place.admin1_name} also named")
     if cc and cc in ctx.countries_named and place.kind != "country":
         score += w.country_named
     if containers and _in_any(place, containers):
         score += w.container
         why.append("named with its state or country")
-    if place.kind in ("admin1", "admin2", "country") and ctx.places:
+    if (place.kind in ("admin1", "admin2", "country") or place.population >= 100_000) and ctx.places:
         inside = sum(1 for k, p, _ in ctx.places if k != key and p.id != place.id and _inside(p, place))
         if inside:
             score += w.contains * min(1.0, inside / 2)
             why.append(f"contains {inside} other place{'s' if inside > 1 else ''} of the text")
-    if place.kind in ("city", "admin2", "admin1", "island") and ctx.places:
-        others = [p for k, p, _ in ctx.places if k != key and p.kind in ("city", "admin2", "admin1", "island")]
+    if place.kind in _LOCAL_KINDS and ctx.places:
+        others = [(p, c) for k, p, c in ctx.places if k != key and p.kind in _LOCAL_KINDS]
         if others:
-            nearest = min(_km(place, p) for p in others)
-            closeness = 1.0 if nearest < 50 else max(0.0, 1 - math.log(nearest / 50) / math.log(10))
+            # Local news names several places near each other: each close one adds support.
+            support = sorted((_closeness(_km(place, p)) * min(1.0, 0.5 + c) for p, c in others), reverse=True)
+            closeness = sum(support[:NEAR_SUPPORT]) / NEAR_DIVISOR
             if closeness:
                 score += w.near * closeness
-                if closeness > 0.5:
+                nearest = min(_km(place, p) for p, _ in others)
+                if nearest < 160:
                     why.append(f"{nearest:.0f} km from another place of the text")
     fit = _LABEL_FIT.get(mention.label, {}).get(place.kind, 0.0)
     score += w.label * fit
@@ -223,6 +243,15 @@ def _score(
     return score, why
 
 
+NEAR_SUPPORT = 1
+NEAR_DIVISOR = 1.0
+
+
+def _closeness(km: float) -> float:
+    """1 within 50 km, falling to 0 at 500 km (log scale)."""
+    return 1.0 if km < 50 else max(0.0, 1 - math.log(km / 50) / math.log(10))
+
+
 def _inside(child: PlaceRecord, parent: PlaceRecord) -> bool:
     if parent.kind == "country":
         return child.country_code == parent.country_code and child.kind != "country"
@@ -230,10 +259,12 @@ def _inside(child: PlaceRecord, parent: PlaceRecord) -> bool:
         return (
             bool(child.admin1_code)
             and child.admin1_code == parent.admin1_code
-            and child.kind in ("city", "admin2", "island")
+            and child.kind in ("city", "admin2", "island", "landmark")
         )
     if parent.kind == "admin2":
         return child.kind == "city" and child.admin1_code == parent.admin1_code and _km(child, parent) < 40
+    if parent.kind == "city":  # a big city holds its boroughs and landmarks ("Brooklyn", "Wall Street")
+        return child.kind in ("city", "landmark", "admin2") and _km(child, parent) < 25
     return False
 
 
@@ -285,7 +316,7 @@ def resolve_mentions(
     for m in mentions:
         key = ("d:" if m.kind == "demonym" else "") + normalize_name(m.text)
         if m.kind == "demonym":
-            targets = gazetteer.demonym(m.text)
+            targets = _demonym_targets(m, gazetteer)
             if targets:
                 target = max(targets, key=lambda p: p.population)
                 out.append(
@@ -315,6 +346,14 @@ def resolve_mentions(
             )
         )
     return out
+
+
+def _demonym_targets(mention: Mention, gazetteer: GazetteerIndex) -> list[PlaceRecord]:
+    """The countries or regions a demonym points to; a country code used as one ("US troops") is its country."""
+    targets = gazetteer.demonym(mention.text)
+    if not targets and mention.candidates:
+        targets = [mention.candidates[0].place]
+    return targets
 
 
 def _container_places(texts: set[str], gazetteer: GazetteerIndex) -> list[PlaceRecord]:
