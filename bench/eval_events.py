@@ -50,13 +50,20 @@ def _words(text: str) -> set[str]:
 
 
 def _covers(event: dict, row: dict, text: str) -> bool:
-    """Whether an extracted event's evidence sentence is the gold sentence (offsets, else words)."""
+    """Whether one of an extracted event's evidence sentences is the gold sentence (offsets, else words).
+
+    An event told in several sentences of an article is one event with every sentence as evidence.
+    """
     if event.get("sentence_start") is not None:
         a, b = event["sentence_start"], event["sentence_end"]
-        overlap = min(b, row["end"]) - max(a, row["start"])
-        return overlap >= 0.5 * (row["end"] - row["start"])
-    gold, got = _words(text[row["start"] : row["end"]]), _words(event.get("sentence") or "")
-    return bool(gold and got) and len(gold & got) / min(len(gold), len(got)) >= 0.8
+        if min(b, row["end"]) - max(a, row["start"]) >= 0.5 * (row["end"] - row["start"]):
+            return True
+    gold = _words(text[row["start"] : row["end"]])
+    for sentence in [event.get("sentence") or "", *(event.get("evidence") or [])]:
+        got = _words(sentence)
+        if gold and got and len(gold & got) / min(len(gold), len(got)) >= 0.8:
+            return True
+    return False
 
 
 def evaluate(gold: list[dict], texts: dict[str, str], outputs: dict[str, list[dict]]) -> dict:

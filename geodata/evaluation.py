@@ -57,6 +57,7 @@ EXTRACT_FIELDS = [
     "cameo_code",
     "sentence_start",
     "sentence_end",
+    "evidence",
 ]
 
 

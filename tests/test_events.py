@@ -175,8 +175,8 @@ def test_events_one_sentence_three_strikes_at_three_places(ingestor):
 def test_events_places_attached_to_something_else_are_not_the_events(ingestor):
     rows = _events(
         ingestor,
-        "After the army raids on Tuesday, an opposition leader praised the governments in Brazil, Peru and "
-        "Chile for their restraint.",
+        "Soldiers raided three homes in Guayaquil, Ecuador, on Tuesday. After the raids, an opposition leader "
+        "in Quito praised the governments in Brazil, Peru and Chile for their restraint.",
     )
     assert not {name for _, name in _where(rows)} & {"Brazil", "Peru", "Chile"}
 

@@ -136,7 +136,9 @@ def test_cli_extract_writes_the_benchmark_format(tmp_path, gazetteer_path):
         "lon",
         "geo_precision",
     }
-    assert record["events"] and set(record["events"][0]) == fields
+    fields |= {"status", "acled_sub_event_type", "cameo_code", "sentence_start", "sentence_end", "evidence"}
+    assert record["events"] and set(record["events"][0]) == fields  # DESIGN.md's fields, then the v2 ones
+    assert all(e["status"] in ("reported", "planned") for e in record["events"])  # what maps draw
     confidences = [e["confidence"] for e in record["events"]]
     assert confidences == sorted(confidences, reverse=True)
     assert any(e["date"] == "2026-02-10" for e in record["events"])
@@ -149,3 +151,27 @@ def test_demo_corpus_ingests_cleanly(tmp_path, settings):
     events = EventStore(settings.store_dir).events()
     assert set(events["category"]) == {"military", "political", "economic"}
     assert events["country_code"].nunique() >= 12
+
+
+def test_ingest_a_very_long_article_is_processed_with_offsets_right(tmp_path, settings):
+    # Over spaCy's 1,000,000-character limit and under max_article_bytes: processed whole, never fatal.
+    filler = "The weather stayed mild and the market was quiet that afternoon. " * 20_000
+    event = "Soldiers clashed with gunmen in Tumaco on Tuesday, killing four people."
+    text = "Long report\nPublished: 2026-02-11\n\n" + filler + event + "\n" + filler
+    assert 1_000_000 < len(text) < settings.max_article_bytes
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "long.txt").write_text(text, encoding="utf-8")
+    for i in range(3):
+        (folder / f"good-{i}.txt").write_text(BRIEF.replace("Esmeraldas", ["Manta", "Quito", "Tumaco"][i]))
+    report = ingest_paths([folder], settings.store_dir, settings=settings)
+    assert report.errors == [] and len(report.added_docs) == 4
+    store = EventStore(settings.store_dir)
+    article = next(a for _, a in store.articles().iterrows() if a["title"] == "Long report")
+    events = store.events()
+    clash = events[(events["doc_id"] == article["doc_id"]) & (events["place_role"] == "event")]
+    assert list(clash["place_name"]) == ["Tumaco"]
+    row = clash.iloc[0]
+    assert article["text"][int(row["place_start"]) : int(row["place_end"])] == "Tumaco"  # offsets into the whole text
+    assert article["text"][int(row["sentence_start"]) : int(row["sentence_end"])] == event == row["sentence"]
+    assert row["date"] == "2026-02-10"

@@ -47,6 +47,15 @@ __all__ = [
 
 _PASSABLE_VERB_DEPS = {"acl", "xcomp", "relcl"}  # "raids carried out in Manta", "troops sent to Nariño"
 _MODIFIER_REASON = "names the event's place"
+# Subtypes whose subject is also where the event is (bench/data/GUIDELINES.md: the exporter, the buyer).
+_SUBJECT_IS_PLACE = {
+    "economic.production",
+    "economic.labour",
+    "economic.prices",
+    "economic.trade",
+    "economic.budget",
+    "military.arms_procurement",
+}
 _ACTOR_EDGES = {"nsubj", "poss", "agent", "csubj"}
 _TARGET_EDGES = {"dobj", "nsubjpass", "attr", "oprd"}
 # Subtypes whose country modifier says whose it is ("US strikes", "Colombian bases"), not where.
@@ -56,7 +65,6 @@ _WHOSE_SUBTYPES = {
     "military.raid",
     "military.deployment",
     "military.base",
-    "military.arms_procurement",
     "military.attack",
     "political.diplomacy",
     "political.agreement",
@@ -103,6 +111,10 @@ def _edge_role(
 ) -> tuple[str, str]:
     """Role of a place by the edge that hangs it from its trigger."""
     kind = place.kind if place is not None else ""
+    if edge in ("nsubj", "dative") and prep is None and subtype in _SUBJECT_IS_PLACE:
+        # "Europe added 24 GW", "Saudi Arabia will buy howitzers", "sell Saudi Arabia 180 systems":
+        # output, exports and purchases are where the producer, exporter or buyer is.
+        return "event", "the producer, exporter or buyer the figures are about"
     if edge in _ACTOR_EDGES or prep == "by":
         return "actor", f"'{edge if prep is None else prep}' of the trigger: who acts"
     if edge in ("compound", "amod", "nmod", "appos") and prep is None:
@@ -131,6 +143,11 @@ def _path_role(place: PlaceRecord | None, path: list[Token], subtype: str, locat
     top = path[-1]
     preps = [t for t in path if t.dep_ == "prep"]
     verbs = [t for t in path if _is_verb(t)]
+    listed = 0
+    while listed < len(path) and path[listed].dep_ == "conj":
+        listed += 1  # "in Nigeria and Somalia": members of a list of places
+    if any(t.dep_ == "conj" for t in path[listed:]):
+        return "mentioned", "inside another member of a list (another event's phrase)"
     if top.dep_ in _PASSABLE_VERB_DEPS and _is_verb(top):
         if len(preps) == 1 and len(verbs) == 1 and preps[0].head.i == top.i and preps[0].lower_ in locative:
             return "event", f"'{preps[0].lower_}' + place on '{top.text}', which describes the trigger"
@@ -139,7 +156,8 @@ def _path_role(place: PlaceRecord | None, path: list[Token], subtype: str, locat
         return "mentioned", "hangs from another clause"
     if preps:
         words = [t.lower_ for t in preps]
-        if len(words) > 2 or any(w not in locative and w != "of" for w in words):
+        inner = [w for w in words if w != "of"]  # "in the outskirts of the city of Douma"
+        if len(inner) > 1 or len(words) > 3 or any(w not in locative for w in inner):
             return "mentioned", "hangs from a word under the trigger, not from the trigger"
         if top.dep_ == "prep" and top.lower_ in ("by", "with"):
             return _edge_role(place, "prep", top.lower_, subtype, locative)
@@ -405,11 +423,10 @@ def participants(
                     agent = normalise(obj)
                 elif child.lower_ in ("of", "on", "against", "targeting") and target is None:
                     target = normalise(obj, acting=False)
-        if agent is None and trigger.dep_ in ("dobj", "pobj"):
-            # "the army launched raids", "carried out by the army": the governing verb's subject acts.
-            verb = trigger.head if trigger.dep_ == "dobj" else trigger.head.head
-            subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
-            if subj is not None and verb.pos_ in ("VERB", "AUX"):
+        if agent is None and trigger.dep_ == "dobj" and trigger.head.pos_ == "VERB":
+            # "the army launched raids": the subject of the verb whose object the event is acts.
+            subj = next((c for c in trigger.head.children if c.dep_ == "nsubj"), None)
+            if subj is not None:
                 agent = normalise(subj)
     actors = [a for a in (agent, target) if a]
     heads = set(cues["actor_heads"])

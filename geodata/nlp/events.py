@@ -235,7 +235,8 @@ class EventExtractor:
         # Without a publication date, the latest year the article names tells what is background.
         reference = published or _latest_year(doc.text)
         title = (article.title or "").strip() if article is not None else ""
-        places = [r for r in (doc._.places or []) if r.mention.kind != "demonym"]
+        places = sorted((r for r in (doc._.places or []) if r.mention.kind != "demonym"), key=lambda r: r.mention.start)
+        place_ents = [e for e in doc.ents if e.label_ in ("GPE", "LOC", "FAC")]  # for places the gazetteer lacks
         focus = focus_place(doc._.places or [], self.gazetteer)
         dateline = dateline_place(doc, places, self.gazetteer)
         if dateline is not None and (
@@ -246,7 +247,7 @@ class EventExtractor:
         for sentence in self._sentences(doc):
             if title and sentence.text.strip() == title:
                 continue  # the headline; the body tells the same events with their dates
-            mentions.extend(self._sentence_events(doc, sentence, places, published, reference))
+            mentions.extend(self._sentence_events(sentence, places, place_ents, published, reference))
         events = _merge_mentions(mentions)
         doc_id = article.doc_id if article is not None else hashlib.sha1(doc.text.encode()).hexdigest()[:16]
         for event in events:
@@ -259,9 +260,9 @@ class EventExtractor:
 
     def _sentence_events(
         self,
-        doc: Doc,
         sentence: ParsedSentence,
         places: list[Resolution],
+        place_ents: list,
         published: str | None,
         reference: str | None = None,
     ) -> list[EventMention]:
@@ -274,10 +275,10 @@ class EventExtractor:
             return []
         groups = _group_in_sentence(labelled)
         heads = {m.head.i: subtype for members, subtype, _ in groups for m in members}
-        in_sentence = [r for r in places if sentence.start_char <= r.mention.start < sentence.end_char]
+        in_sentence = _within(places, sentence.start_char, sentence.end_char, lambda r: r.mention.start)
         resolved = [r for r in in_sentence if r.place is not None]
         attachments = attach_places(sentence, resolved, heads, self.cues)
-        unknown = _unknown_places(doc, sentence, in_sentence)
+        unknown = _unknown_places(place_ents, sentence, in_sentence)
         unknown_attached = attach_places(sentence, unknown, heads, self.cues) if unknown else []
         places_by_token = {t.i: a.resolution for a in attachments for t in a.span}
         dates = [d for d in find_dates(sentence.text, published) if not _is_target(d.date, published)]
@@ -286,7 +287,8 @@ class EventExtractor:
         for members, subtype, confidence in groups:
             own = {m.head.i for m in members}
             main = members[0].head
-            chain = {t.i for t in clause_of(main)}
+            chain = _complement_chain(main)
+            clause = {t.i for t in clause_of(main)}
             where = [_from_attachment(a, sentence) for a in attachments if a.owner in own and a.role == "event"]
             scene = [
                 _from_attachment(a, sentence, role="event")
@@ -297,7 +299,7 @@ class EventExtractor:
                     a, sentence, role="event", reason=f"where '{a.span.text}', the subject of the clause, is"
                 )
                 for a in attachments
-                if a.owner is None and a.subject_of in chain and a.resolution.place.kind in _LOCAL_KINDS
+                if a.owner is None and a.subject_of in clause and a.resolution.place.kind in _LOCAL_KINDS
             ]
             others = [
                 _from_attachment(a, sentence)
@@ -406,6 +408,19 @@ class EventExtractor:
         return []
 
 
+def _complement_chain(trigger: Any) -> set[int]:
+    """The trigger and the verbs whose complement it is ("officials said [soldiers had killed …]").
+
+    A place phrase on one of those verbs sets the scene of the trigger's event; one on a verb the
+    trigger only modifies ("After the raids, she praised …") does not.
+    """
+    chain, node = {trigger.i}, trigger
+    while node.head.i != node.i and node.dep_ in ("ccomp", "xcomp", "dobj", "conj", "acl", "relcl", "pcomp"):
+        node = node.head
+        chain.add(node.i)
+    return chain
+
+
 def _from_attachment(
     attachment: Any, sentence: ParsedSentence, role: str | None = None, reason: str | None = None
 ) -> EventPlace:
@@ -415,15 +430,23 @@ def _from_attachment(
     )
 
 
-def _unknown_places(doc: Doc, sentence: ParsedSentence, in_sentence: list[Resolution]) -> list[Resolution]:
+def _within(items: Any, start: int, end: int, key: Any) -> list:
+    """The items (sorted by ``key``) whose key lies in [start, end): a binary search, so long texts stay linear."""
+    import bisect
+
+    items = list(items) if not isinstance(items, list) else items
+    lo = bisect.bisect_left(items, start, key=key)
+    hi = bisect.bisect_left(items, end, key=key)
+    return items[lo:hi]
+
+
+def _unknown_places(place_ents: list, sentence: ParsedSentence, in_sentence: list[Resolution]) -> list[Resolution]:
     """Place names of the sentence the gazetteer does not know (unresolved mentions, or NER places)."""
     from geodata.nlp.resolve import Resolution
 
     out = [r for r in in_sentence if r.place is None and r.mention.kind == "toponym"]
     covered = [(r.mention.start, r.mention.end) for r in in_sentence]
-    for ent in doc.ents:
-        if ent.label_ not in ("GPE", "LOC", "FAC") or not (sentence.start_char <= ent.start_char < sentence.end_char):
-            continue
+    for ent in _within(place_ents, sentence.start_char, sentence.end_char, lambda e: e.start_char):
         if any(s < ent.end_char and ent.start_char < e for s, e in covered):
             continue
         from geodata.nlp.recognize import Mention
@@ -492,22 +515,19 @@ def _group_in_sentence(
 
 def _same_event(event: Event, mention: EventMention) -> bool:
     main = event.main
-    if main.category != mention.category:
-        return False
     when = event.date
     compatible = when is None or mention.date is None or when.date == mention.date.date
-    if (
-        mention.is_back_reference
-        and compatible
-        and (main.subtype == mention.subtype or mention.trigger.lemma in _GENERIC_NOUNS)
-    ):
-        return True
-    if main.subtype != mention.subtype:
+    if mention.is_back_reference and compatible:
+        if mention.trigger.lemma in {t.lemma for m in event.mentions for t in m.triggers}:
+            return True  # "raided … The raids": the same word tells the same event
+        if main.category == mention.category and (
+            main.subtype == mention.subtype or mention.trigger.lemma in _GENERIC_NOUNS
+        ):
+            return True
+    if main.subtype != mention.subtype or not compatible:
         return False
     where = {p.place.id for m in event.mentions for p in m.places}
     if not where or not ({p.place.id for p in mention.places} & where):
-        return False
-    if not compatible:
         return False
     reported = {Status.REPORTED.value, Status.PLANNED.value}
     return (main.status in reported) == (mention.status in reported)

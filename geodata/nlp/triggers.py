@@ -140,6 +140,10 @@ class TriggerFinder:
             for lemma in entry.lemmas:
                 self._by_lemma.setdefault(lemma, []).append(entry)
                 forms |= inflections(lemma)
+                # Nouns in -ing keep it in their lemma ("the torpedoing of a tanker").
+                for gerund in inflections(lemma):
+                    if gerund.endswith("ing") and gerund != lemma and "VERB" in entry.pos:
+                        self._by_lemma.setdefault(gerund, []).append(entry)
             if entry.phrases:
                 variants = [v for phrase in entry.phrases for v in _phrase_variants(phrase)]
                 self.phrases["LEMMA"].add(key, [_pattern_doc(vocab, v, lemmas=True) for v in variants])

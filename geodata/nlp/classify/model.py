@@ -108,9 +108,17 @@ class LinearClassifier:
         return [e / total for e in exps]
 
     def decide(self, probs: list[float]) -> tuple[str, float] | None:
-        """The most probable subtype when its probability reaches the threshold (chosen in training), else None."""
-        best = max((i for i, label in enumerate(self.labels) if label != NONE_LABEL), key=probs.__getitem__)
-        return (self.labels[best], round(probs[best], 2)) if probs[best] >= self.threshold else None
+        """The most probable subtype, when the probability of an event at all reaches the threshold.
+
+        The confidence is that probability (1 − p(none)): "a bombing" split between strike and
+        explosion is still surely an event. The threshold is chosen in training.
+        """
+        none = self.labels.index(NONE_LABEL)
+        event = 1.0 - probs[none]
+        if event < self.threshold:
+            return None
+        best = max((i for i in range(len(self.labels)) if i != none), key=probs.__getitem__)
+        return self.labels[best], round(event, 2)
 
     def classify(self, mention: TriggerMention, sentence: ParsedSentence) -> tuple[str, float] | None:
         """``(subtype, probability)`` of a trigger mention, or None (see :meth:`decide`)."""
