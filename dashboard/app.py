@@ -121,11 +121,10 @@ def create_app(
         Serve it with ``app.run(...)`` or mount ``app.server`` (a Flask WSGI app).
     """
     from geodata.config import load_settings
-    from geodata.store import EventStore
+    from geodata.store import open_store
 
     settings = settings or load_settings()
-    if not isinstance(store, EventStore):
-        store = EventStore(store)
+    store = open_store(store)
     # Dash's dev tools would otherwise ask plotly.com for the latest version (debug mode only).
     os.environ.setdefault("DASH_DISABLE_VERSION_CHECK", "true")
     app = Dash(

@@ -694,7 +694,7 @@ class EventData:
 
     def generation(self) -> str:
         """The store's current generation (changes on every write)."""
-        return str(self.store.manifest()["generation"])
+        return self.store.generation
 
     def snapshot(self, generation: str | None = None) -> Snapshot:
         """The snapshot of ``generation`` if still cached, else of the current generation."""

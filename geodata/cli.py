@@ -378,6 +378,13 @@ def _store_option(func):
 @click.option(
     "--batch-size", default=16, show_default=True, type=click.IntRange(1, 1000), help="Articles per atomic write."
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "processes", "dask"]),
+    help="Where the pipeline runs (default: processes when --processes > 1, else local).",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler (tcp://host:8786); default: a local cluster.")
+@click.option("--workers", type=click.IntRange(1, 1024), help="Worker processes of the local Dask cluster.")
 @click.pass_context
 def ingest(
     ctx: click.Context,
@@ -387,8 +394,15 @@ def ingest(
     source: str | None,
     processes: int,
     batch_size: int,
+    engine: str | None,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
-    """Read article files and folders, extract their events and add them to the store."""
+    """Read article files and folders, extract their events and add them to the store.
+
+    With --engine dask the pipeline runs on a Dask cluster: a local one (--workers N), or the
+    cluster of --scheduler ADDRESS; this process reads the files and commits the results.
+    """
     from geodata.articles import parse_date
     from geodata.ingest import ingest_paths
 
@@ -401,6 +415,11 @@ def ingest(
     paths = tuple(p for p in paths if p.exists())
     if not paths:
         sys.exit(1)
+    if (scheduler or workers) and engine not in (None, "dask"):
+        _fail("--scheduler and --workers go with --engine dask", 2)
+    engine_options = {"scheduler": scheduler, "workers": workers} if engine == "dask" or scheduler or workers else {}
+    if engine_options:
+        engine = "dask"
     state: dict[str, Any] = {}
 
     def progress(done: int, total: int) -> None:
@@ -420,8 +439,10 @@ def ingest(
             source=source,
             batch_size=batch_size,
             n_process=processes,
+            engine=engine,
             progress=progress,
             on_error=lambda err: click.echo(f"eventmap: skipped {err}", err=True),
+            **engine_options,
         )
     except GeodataError as err:
         _fail(str(err))
@@ -458,7 +479,7 @@ def events(
     """Export the stored events (one row per event and place) with the columns of DESIGN.md."""
     import tempfile
 
-    from geodata.store import EventStore, filter_events, write_events
+    from geodata.store import EventQuery, open_store, write_events
 
     settings = _settings(ctx, store_dir=store)
     if not (settings.store_dir / "manifest.json").exists():
@@ -466,19 +487,16 @@ def events(
     if output is None and fmt in ("parquet", "gpkg"):
         _fail(f"--format {fmt} is binary: give -o FILE", 2)
     try:
-        frame = filter_events(
-            EventStore(settings.store_dir).events(),
-            categories=list(categories) or None,
-            since=since,
-            until=until,
-            countries=list(countries) or None,
-        )
+        query = EventQuery(categories=categories or None, since=since, until=until, countries=countries or None)
+        store = open_store(settings.store_dir)
+        # GeoParquet is written straight from Arrow; the other formats need a GeoDataFrame.
+        events = store.table(query) if fmt == "parquet" else store.events(query)
         if output is not None:
-            write_events(frame, output, fmt)
-            click.echo(f"{len(frame)} event rows → {output}", err=True)
+            write_events(events, output, fmt)
+            click.echo(f"{len(events)} event rows → {output}", err=True)
             return
         with tempfile.TemporaryDirectory() as tmp:
-            path = write_events(frame, Path(tmp) / f"events.{fmt}", fmt)
+            path = write_events(events, Path(tmp) / f"events.{fmt}", fmt)
             click.echo(path.read_text(encoding="utf-8"), nl=False)
     except GeodataError as err:
         _fail(str(err), 2)
