@@ -11,10 +11,10 @@ STORE ?= eventmap-store
 .PHONY: install data vendor run test bench lint format chromium screenshot clean
 
 $(STAMP): pyproject.toml
-	@# Create the virtual environment and install eventmap with its dev tools.
+	@# Create the virtual environment and install eventmap with its dev tools and the Dask engine.
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -31,7 +31,7 @@ from geodata.store import (
     write_events,
 )
 from geodata.store.merge import MergeIndex, apply_merge, fold_clusters, heads_table
-from geodata.store.schema import TEXT_COLUMNS, _TYPES, to_events_table
+from geodata.store.schema import _TYPES, TEXT_COLUMNS, to_events_table
 from geodata.synthetic import synthetic_events
 
 
