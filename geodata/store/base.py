@@ -106,17 +106,6 @@ class EventQuery:
             needed |= {"date", "date_end", "published"}
         return needed
 
-    def pushdown(self) -> Any:
-        """The category and country filters as a pyarrow dataset expression (None without them)."""
-        import pyarrow.compute as pc
-
-        expression = None
-        for column, values in (("category", self.categories), ("country_code", self.countries)):
-            if values:
-                term = pc.field(column).isin(list(values))
-                expression = term if expression is None else expression & term
-        return expression
-
 
 @runtime_checkable
 class Store(Protocol):

@@ -31,8 +31,10 @@ import datetime as dt
 import re
 from array import array
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -43,9 +45,11 @@ __all__ = [
     "CLUSTER_SCHEMA",
     "HEAD_SCHEMA",
     "MergeIndex",
+    "MergePlan",
     "apply_merge",
     "fold_clusters",
     "heads_table",
+    "merge_plan",
     "merge_reports",
     "merge_table",
 ]
@@ -115,43 +119,71 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _nonempty(column: pa.Array) -> pa.Array:
+    """``column`` with empty strings as nulls."""
+    return pc.if_else(pc.fill_null(pc.not_equal(column, ""), False), column, pa.scalar(None, column.type))
+
+
+def _word_lists(sentences: pa.Array) -> pa.Array:
+    """The sorted distinct content words (letters and digits, longer than three) of each sentence."""
+    tokens = pc.split_pattern_regex(pc.utf8_lower(pc.fill_null(sentences, "")), "[^a-z0-9]+")
+    parents = pc.list_parent_indices(tokens).to_numpy()
+    words = pc.list_flatten(tokens)
+    long = pc.greater(pc.utf8_length(words), 3)
+    pairs = pa.table({"parent": pa.array(parents), "word": words}).filter(long)
+    pairs = pairs.take(pc.sort_indices(pairs, sort_keys=[("parent", "ascending"), ("word", "ascending")]))
+    pairs = pairs.filter(pa.array(_first_of_runs([pairs.column("parent"), pairs.column("word")])))
+    counts = np.bincount(pairs.column("parent").to_numpy(), minlength=len(sentences))
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pairs.column("word").combine_chunks())
+
+
 def heads_table(events: pa.Table, seq: int | None = None) -> pa.Table:
-    """The head of every event in ``events`` (rows of ``EVENTS_SCHEMA``), in first-row order.
+    """The head of every event in ``events`` (rows of ``EVENTS_SCHEMA``), in first-row order (vectorised).
 
     The event place is the first place with role ``event`` or ``focus``, else the first place.
     """
-    columns = ["event_id", "doc_id", "category", "subtype", "place_id", "place_role", "date", "published"]
-    columns += ["sentence", "sentence_start", "source", "title"]
-    data = events.select(columns).to_pydict()
-    slot: dict[str, int] = {}
-    firsts: list[int] = []
-    counts: list[int] = []
-    event_place: list[str | None] = []
-    for i, (event_id, role) in enumerate(zip(data["event_id"], data["place_role"], strict=True)):
-        n = slot.get(event_id)
-        if n is None:
-            n = slot[event_id] = len(firsts)
-            firsts.append(i)
-            counts.append(0)
-            event_place.append(None)
-        counts[n] += 1
-        if event_place[n] is None and role in ("event", "focus"):
-            event_place[n] = data["place_id"][i]
-    out: dict[str, list[Any]] = {f.name: [] for f in HEAD_SCHEMA}
-    for n, i in enumerate(firsts):
-        place = event_place[n] or data["place_id"][i]
-        category, subtype = data["category"][i], data["subtype"][i]
-        out["event_id"].append(data["event_id"][i])
-        out["doc_id"].append(data["doc_id"][i])
-        out["key"].append(_SEP.join((category, subtype, place)) if place and category and subtype else None)
-        out["when"].append(_text(data["date"][i]) or _text(data["published"][i]))
-        out["words"].append(_words(data["sentence"][i]))
-        out["published"].append(data["published"][i])
-        out["sentence_start"].append(data["sentence_start"][i])
-        out["label"].append(_text(data["source"][i]) or _text(data["title"][i]))
-        out["rows"].append(counts[n])
-        out["seq"].append(seq)
-    return pa.Table.from_pydict(out, schema=HEAD_SCHEMA)
+    if not events.num_rows:
+        return HEAD_SCHEMA.empty_table()
+    codes = events.column("event_id").combine_chunks().dictionary_encode().indices.to_numpy()
+    _, firsts = np.unique(codes, return_index=True)  # codes number events in order of first appearance
+    n = len(firsts)
+    rows = np.bincount(codes, minlength=n)
+    roles = events.column("place_role").combine_chunks()
+    placed = np.flatnonzero(
+        pc.fill_null(pc.is_in(roles, value_set=pa.array(["event", "focus"])), False).to_numpy(zero_copy_only=False)
+    )
+    place_row = firsts.copy()
+    if len(placed):
+        event_codes, at = np.unique(codes[placed], return_index=True)
+        place_row[event_codes] = placed[at]
+    head = events.take(pa.array(firsts))
+    column = head.column
+    place = _nonempty(events.column("place_id").take(pa.array(place_row)).combine_chunks())
+    key = pc.binary_join_element_wise(
+        _nonempty(column("category").combine_chunks()), _nonempty(column("subtype").combine_chunks()), place, _SEP
+    )
+    when = pc.fill_null(
+        pc.coalesce(_nonempty(column("date").combine_chunks()), _nonempty(column("published").combine_chunks())), ""
+    )
+    label = pc.fill_null(
+        pc.coalesce(_nonempty(column("source").combine_chunks()), _nonempty(column("title").combine_chunks())), ""
+    )
+    return pa.Table.from_arrays(
+        [
+            column("event_id"),
+            column("doc_id"),
+            key,
+            when,
+            _word_lists(column("sentence").combine_chunks()),
+            column("published"),
+            column("sentence_start"),
+            label,
+            pa.array(rows, pa.int64()),
+            pa.array([seq] * n, pa.int64()),
+        ],
+        schema=HEAD_SCHEMA,
+    )
 
 
 class MergeIndex:
@@ -159,84 +191,83 @@ class MergeIndex:
 
     :meth:`add` compares new events with their bucket and returns the cluster rows that changed;
     :meth:`load` takes heads and cluster rows another writer committed, without comparing again.
-    Memory is about 150 bytes per event (a million events: ~150 MB).
+    Heads stay in Arrow columns; per event the index keeps a day, a row count, a union-find link and
+    a place in its bucket (about 150 bytes per event with the heads themselves).
     """
 
     def __init__(self) -> None:
         self._pos: dict[str, int] = {}
-        self._ids: list[str] = []
-        self._doc: list[str] = []
-        self._when: list[str] = []
+        self._chunks: list[dict[str, pa.Array]] = []
+        self._starts: list[int] = []
         self._day = array("i")
-        self._published: list[str | None] = []
-        self._start = array("q")
-        self._label: list[str] = []
-        self._rows = array("i")
-        self._words = array("I")
-        self._word_at = array("q", [0])
-        self._vocab: dict[str, int] = {}
-        self._intern: dict[str, str] = {}
-        self._buckets: dict[str, tuple[array, array]] = {}
+        self._rows = array("q")
         self._parent = array("i")
+        self._buckets: dict[str, tuple[array, array]] = {}
         self._members: dict[int, list[int]] = {}  # root -> members, clusters of two or more only
         self._rep: dict[int, int] = {}  # root -> representative, clusters of two or more only
+        self._orders: dict[int, tuple] = {}
         #: Events (clusters) and rows of the merged view.
         self.events = 0
         self.rows = 0
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._parent)
 
     def __contains__(self, event_id: str) -> bool:
         return event_id in self._pos
 
     # ------------------------------------------------------------------ building
-    def _s(self, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        return self._intern.setdefault(value, value)
+    def _value(self, i: int, name: str) -> Any:
+        k = bisect_right(self._starts, i) - 1
+        column = self._chunks[k][name]
+        if isinstance(column, pa.Array):
+            if name == "words":  # the largest column stays in Arrow
+                return column[i - self._starts[k]].as_py()
+            column = self._chunks[k][name] = column.to_pylist()
+        return column[i - self._starts[k]]
 
-    def _append(self, head: dict[str, Any]) -> int:
-        i = len(self._ids)
-        self._pos[head["event_id"]] = i
-        self._ids.append(head["event_id"])
-        self._doc.append(self._s(head["doc_id"]))
-        when = self._s(head["when"] or "")
-        self._when.append(when)
-        self._day.append(_day_number(when))
-        self._published.append(self._s(head["published"]))
-        start = head["sentence_start"]
-        self._start.append(-1 if start is None else int(start))
-        self._label.append(self._s(head["label"] or ""))
-        self._rows.append(int(head["rows"] or 0))
-        vocab = self._vocab
-        self._words.extend(vocab.setdefault(w, len(vocab)) for w in head["words"] or ())
-        self._word_at.append(len(self._words))
-        self._parent.append(i)
-        self.events += 1
-        self.rows += self._rows[i]
-        return i
+    def _append(self, heads: pa.Table) -> tuple[int, list[str | None]]:
+        """Add heads (all new) as singletons; their first index and their merge keys."""
+        start = len(self._parent)
+        n = heads.num_rows
+        columns = {
+            name: heads.column(name).combine_chunks()
+            for name in ("event_id", "doc_id", "when", "words", "published", "sentence_start", "label")
+        }
+        self._chunks.append(columns)
+        self._starts.append(start)
+        self._pos.update(zip(columns["event_id"].to_pylist(), range(start, start + n), strict=True))
+        self._day.extend(_day_numbers(columns["when"]).tolist())
+        rows = heads.column("rows").to_numpy(zero_copy_only=False).astype(np.int64)
+        self._rows.extend(rows.tolist())
+        self._parent.extend(range(start, start + n))
+        self.events += n
+        self.rows += int(rows.sum())
+        return start, heads.column("key").to_pylist()
 
-    def _bucket(self, key: str | None) -> tuple[array, array] | None:
+    def _insert(self, key: str | None, i: int) -> None:
         if key is None:
-            return None
+            return
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = (array("i"), array("i"))
-        return bucket
-
-    def _insert(self, bucket: tuple[array, array] | None, i: int) -> None:
-        if bucket is None:
-            return
         days, members = bucket
         at = bisect_right(days, self._day[i])
         days.insert(at, self._day[i])
         members.insert(at, i)
 
     def _order(self, i: int) -> tuple:
-        published = self._published[i]
-        start = self._start[i]
-        return (published is None, published or "", self._doc[i], start < 0, start, self._ids[i])
+        published = self._value(i, "published")
+        start = self._value(i, "sentence_start")
+        start = -1 if start is None else start
+        return (
+            published is None,
+            published or "",
+            self._value(i, "doc_id"),
+            start < 0,
+            start,
+            self._value(i, "event_id"),
+        )
 
     def _find(self, i: int) -> int:
         parent = self._parent
@@ -245,7 +276,8 @@ class MergeIndex:
             i = parent[i]
         return i
 
-    def _union(self, a: int, b: int) -> int | None:
+    def _union(self, a: int, b: int, rep: int | None = None) -> int | None:
+        """Join the clusters of ``a`` and ``b``; ``rep`` when the representative is already known."""
         ra, rb = self._find(a), self._find(b)
         if ra == rb:
             return None
@@ -256,7 +288,8 @@ class MergeIndex:
             ra, rb, members_a, members_b = rb, ra, members_b, members_a
         self._parent[rb] = ra
         members_a.extend(members_b)
-        rep = min(rep_a, rep_b, key=self._order)
+        if rep is None:
+            rep = min(rep_a, rep_b, key=self._order)
         self._members[ra] = members_a
         self._rep[ra] = rep
         self.events -= 1
@@ -264,22 +297,28 @@ class MergeIndex:
         return ra
 
     def _similar(self, i: int, j: int) -> bool:
-        if self._doc[i] == self._doc[j] or not _same_time(self._when[i], self._when[j]):
+        if self._value(i, "doc_id") == self._value(j, "doc_id"):
             return False
-        words_i = set(self._words[self._word_at[i] : self._word_at[i + 1]])
-        words_j = set(self._words[self._word_at[j] : self._word_at[j + 1]])
+        if not _same_time(self._value(i, "when"), self._value(j, "when")):
+            return False
+        words_i, words_j = set(self._value(i, "words")), set(self._value(j, "words"))
         union = len(words_i | words_j)
         return bool(union) and len(words_i & words_j) / union >= MIN_SIMILARITY
 
     # ------------------------------------------------------------------ public
     def add(self, heads: pa.Table, seq: int) -> pa.Table:
         """Add new events, link them to similar stored ones; the changed clusters (:data:`CLUSTER_SCHEMA`)."""
+        known = [event_id in self._pos for event_id in heads.column("event_id").to_pylist()]
+        if any(known):
+            heads = heads.filter(pa.array([not k for k in known]))
+        if not heads.num_rows:
+            return CLUSTER_SCHEMA.empty_table()
+        start, keys = self._append(heads)
         changed: set[int] = set()
-        for head in heads.to_pylist():
-            if head["event_id"] in self._pos:
+        for i, key in enumerate(keys, start):
+            if key is None:
                 continue
-            i = self._append(head)
-            bucket = self._bucket(head["key"])
+            bucket = self._buckets.get(key)
             if bucket is not None:
                 days, members = bucket
                 day = self._day[i]
@@ -289,133 +328,182 @@ class MergeIndex:
                         root = self._union(i, j)
                         if root is not None:
                             changed.add(root)
-            self._insert(bucket, i)
+            self._insert(key, i)
         return self._cluster_rows({self._find(r) for r in changed}, seq)
 
     def load(self, heads: pa.Table, clusters: pa.Table | None = None) -> None:
         """Take events and cluster rows that are already stored (no comparison: the rows say it)."""
-        for head in heads.to_pylist():
-            if head["event_id"] not in self._pos:
-                self._insert(self._bucket(head["key"]), self._append(head))
+        if heads.num_rows:
+            known = [event_id in self._pos for event_id in heads.column("event_id").to_pylist()]
+            if any(known):
+                heads = heads.filter(pa.array([not k for k in known]))
+            if heads.num_rows:
+                start, keys = self._append(heads)
+                for i, key in enumerate(keys, start):
+                    self._insert(key, i)
         if clusters is not None and clusters.num_rows:
             pos = self._pos
-            for event_id, rep in zip(
-                clusters.column("event_id").to_pylist(), clusters.column("rep").to_pylist(), strict=True
-            ):
-                if event_id in pos and rep in pos:
-                    self._union(pos[event_id], pos[rep])
+            pairs = zip(clusters.column("event_id").to_pylist(), clusters.column("rep").to_pylist(), strict=True)
+            for event_id, rep in pairs:  # the rows name the representative: no need to compare reports
+                if event_id in pos and rep in pos and event_id != rep:
+                    self._union(pos[event_id], pos[rep], rep=pos[rep])
 
     def _cluster_rows(self, roots: set[int], seq: int) -> pa.Table:
         out: dict[str, list[Any]] = {f.name: [] for f in CLUSTER_SCHEMA}
         for root in sorted(roots, key=lambda r: self._order(self._rep[r])):
-            rep = self._ids[self._rep[root]]
+            rep = self._value(self._rep[root], "event_id")
             for m in sorted(self._members[root], key=self._order):
-                out["event_id"].append(self._ids[m])
+                out["event_id"].append(self._value(m, "event_id"))
                 out["rep"].append(rep)
-                out["doc_id"].append(self._doc[m])
-                out["label"].append(self._label[m])
-                out["published"].append(self._published[m])
-                out["sentence_start"].append(None if self._start[m] < 0 else self._start[m])
+                out["doc_id"].append(self._value(m, "doc_id"))
+                out["label"].append(self._value(m, "label"))
+                out["published"].append(self._value(m, "published"))
+                out["sentence_start"].append(self._value(m, "sentence_start"))
                 out["seq"].append(seq)
         return pa.Table.from_pydict(out, schema=CLUSTER_SCHEMA)
 
 
+_ORDINAL_1970 = 719163  # dt.date(1970, 1, 1).toordinal()
+
+
+def _day_numbers(when: pa.Array) -> np.ndarray:
+    """:func:`_day_number` of every value, vectorised (partial dates count from their first day)."""
+    length = pc.utf8_length(when)
+    padded = pc.if_else(
+        pc.equal(length, 4),
+        pc.binary_join_element_wise(when, "01-01", "-"),
+        pc.if_else(
+            pc.equal(length, 7), pc.binary_join_element_wise(when, "01", "-"), pc.utf8_slice_codeunits(when, 0, 10)
+        ),
+    )
+    parsed = pc.strptime(padded, format="%Y-%m-%d", unit="s", error_is_null=True)
+    days = pc.cast(pc.cast(parsed, pa.date32()), pa.int32()).to_numpy(zero_copy_only=False)
+    days = np.where(np.isnan(days.astype(float)), -1 - _ORDINAL_1970, days)
+    return (days + _ORDINAL_1970).astype(np.int64)
+
+
 # ---------------------------------------------------------------------------- reading
+def _first_of_runs(keys: list[pa.Array]) -> np.ndarray:
+    """Positions where a run of equal keys starts (the arrays are sorted by these keys)."""
+    n = len(keys[0])
+    starts = np.zeros(n, dtype=bool)
+    if n:
+        starts[0] = True
+        for key in keys:
+            values = key.to_numpy(zero_copy_only=False)
+            starts[1:] |= values[1:] != values[:-1]
+    return starts
+
+
 def fold_clusters(tables: list[pa.Table]) -> pa.Table:
     """The latest cluster row of every event across commits (highest ``seq``, then last written)."""
     tables = [t for t in tables if t.num_rows]
     if not tables:
         return CLUSTER_SCHEMA.empty_table()
-    table = pa.concat_tables(tables)
-    if len(tables) == 1 and pc.count_distinct(table.column("event_id")).as_py() == table.num_rows:
-        return table
-    import numpy as np
+    table = pa.concat_tables(tables).combine_chunks()
+    order = pc.sort_indices(
+        table.append_column("at", pa.array(np.arange(table.num_rows))),
+        sort_keys=[("event_id", "ascending"), ("seq", "descending"), ("at", "descending")],
+    )
+    ids = table.column("event_id").take(order)
+    keep = order.to_numpy()[_first_of_runs([ids])]
+    return table.take(pa.array(np.sort(keep)))
 
-    frame = table.select(["event_id", "seq"]).to_pandas()
-    frame["at"] = np.arange(len(frame))
-    keep = frame.sort_values(["seq", "at"], kind="stable").drop_duplicates("event_id", keep="last")["at"]
-    return table.take(pa.array(np.sort(keep.to_numpy())))
+
+@dataclass(frozen=True)
+class MergePlan:
+    """The merge of one generation, ready to apply to any slice of its rows."""
+
+    members: pa.Array  # events folded into another one: their rows are dropped
+    reps: pa.Array  # representatives, and for each: distinct articles, their labels and ids
+    n_sources: pa.Array
+    sources: pa.Array
+    doc_ids: pa.Array
+
+
+def merge_plan(clusters: pa.Table) -> MergePlan:
+    """What :func:`apply_merge` needs from the folded cluster rows (vectorised, no Python per row)."""
+    clusters = clusters.combine_chunks()
+    members = pc.filter(clusters.column("event_id"), pc.not_equal(clusters.column("event_id"), clusters.column("rep")))
+    if not clusters.num_rows:
+        empty = pa.array([], pa.string())
+        return MergePlan(empty, empty, pa.array([], pa.int64()), pa.array([], _LIST), pa.array([], _LIST))
+    keys = ["rep", "published", "doc_id", "sentence_start", "event_id"]
+    order = pc.sort_indices(clusters, sort_keys=[(k, "ascending") for k in keys])  # nulls sort last
+    rows = clusters.take(order)
+    rep = rows.column("rep")
+    # Rows of one article share its publication date, so they are neighbours: a run start is a new article.
+    docs = rows.filter(pa.array(_first_of_runs([rep, rows.column("doc_id")])))
+    rep_starts = np.flatnonzero(_first_of_runs([docs.column("rep")]))
+    offsets = np.append(rep_starts, docs.num_rows).astype(np.int32)
+    reps = docs.column("rep").take(pa.array(rep_starts))
+    doc_ids = pa.ListArray.from_arrays(pa.array(offsets), docs.column("doc_id").combine_chunks())
+    n_sources = pa.array(np.diff(offsets).astype(np.int64))
+    # Labels: the first occurrence of each distinct label of a representative, in report order.
+    labels = pc.fill_null(docs.column("label"), "").combine_chunks()
+    position = pa.array(np.arange(docs.num_rows))
+    by_label = pc.sort_indices(
+        pa.table({"rep": docs.column("rep"), "label": labels, "at": position}),
+        sort_keys=[("rep", "ascending"), ("label", "ascending"), ("at", "ascending")],
+    )
+    firsts = by_label.to_numpy()[_first_of_runs([docs.column("rep").take(by_label), labels.take(by_label)])]
+    firsts = np.sort(firsts)
+    label_reps = docs.column("rep").take(pa.array(firsts)).to_numpy(zero_copy_only=False)
+    label_offsets = np.searchsorted(label_reps, reps.to_numpy(zero_copy_only=False), side="left", sorter=None)
+    label_offsets = np.append(label_offsets, len(firsts)).astype(np.int32)
+    sources = pa.ListArray.from_arrays(pa.array(label_offsets), labels.take(pa.array(firsts)))
+    return MergePlan(members, reps, n_sources, sources, doc_ids)
+
+
+_LIST = pa.list_(pa.string())
 
 
 def _label_column(table: pa.Table) -> pa.Array:
     def nonempty(name: str) -> pa.Array:
-        column = (
-            table.column(name).combine_chunks() if name in table.column_names else pa.nulls(table.num_rows, pa.string())
-        )
+        if name not in table.column_names:
+            return pa.nulls(table.num_rows, pa.string())
+        column = table.column(name).combine_chunks()
         return pc.if_else(pc.fill_null(pc.not_equal(column, ""), False), column, pa.scalar(None, pa.string()))
 
     return pc.fill_null(pc.coalesce(nonempty("source"), nonempty("title")), "")
 
 
 def _singletons(values: pa.Array) -> pa.Array:
-    import numpy as np
-
     return pa.ListArray.from_arrays(pa.array(np.arange(len(values) + 1, dtype=np.int32)), values)
 
 
-def apply_merge(table: pa.Table, clusters: pa.Table) -> pa.Table:
+def apply_merge(table: pa.Table, clusters: pa.Table | MergePlan) -> pa.Table:
     """The merged view of stored rows: members of a cluster dropped, ``n_sources``/``sources``/``doc_ids`` set.
 
     ``table`` needs ``event_id``, ``doc_id``, ``source`` and ``title`` to fill the three columns
     (set, or added when missing); without them (a narrow projection) only the rows are dropped.
+    ``clusters`` are folded cluster rows, or their :func:`merge_plan` when applied to many slices.
     """
-    import numpy as np
-
-    clusters = clusters.combine_chunks()
-    event_ids = table.column("event_id")
-    if clusters.num_rows:
-        members = pc.filter(
-            clusters.column("event_id"), pc.not_equal(clusters.column("event_id"), clusters.column("rep"))
-        )
-        if len(members):
-            table = table.filter(pc.invert(pc.is_in(event_ids, value_set=members)))
-            event_ids = table.column("event_id")
+    plan = clusters if isinstance(clusters, MergePlan) else merge_plan(clusters)
+    if len(plan.members):
+        table = table.filter(pc.invert(pc.is_in(table.column("event_id"), value_set=plan.members)))
     if not {"doc_id", "source", "title"} <= set(table.column_names):
         return table
     n = table.num_rows
     n_sources = pa.array(np.ones(n, dtype=np.int64))
     sources = _singletons(_label_column(table))
     doc_ids = _singletons(table.column("doc_id").combine_chunks())
-    if clusters.num_rows and n:
-        reps, rep_n, rep_sources, rep_docs = _cluster_lists(clusters)
-        at = pc.index_in(event_ids, value_set=reps)
+    if len(plan.reps) and n:
+        at = pc.index_in(table.column("event_id"), value_set=plan.reps)
         hit = pc.is_valid(at).to_numpy(zero_copy_only=False)
         if hit.any():
             where = np.arange(n, dtype=np.int64)
             where[hit] = n + at.to_numpy(zero_copy_only=False)[hit].astype(np.int64)
             index = pa.array(where)
-            n_sources = pa.concat_arrays([n_sources, rep_n]).take(index)
-            sources = pa.concat_arrays([sources, rep_sources]).take(index)
-            doc_ids = pa.concat_arrays([doc_ids, rep_docs]).take(index)
+            n_sources = pa.concat_arrays([n_sources, plan.n_sources]).take(index)
+            sources = pa.concat_arrays([sources, plan.sources]).take(index)
+            doc_ids = pa.concat_arrays([doc_ids, plan.doc_ids]).take(index)
     for name, values in (("n_sources", n_sources), ("sources", sources), ("doc_ids", doc_ids)):
         if name in table.column_names:
             table = table.set_column(table.column_names.index(name), name, values)
         else:
             table = table.append_column(name, values)
     return table
-
-
-def _cluster_lists(clusters: pa.Table) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
-    """Per representative: its id, the number of distinct articles, their labels and ids (report order)."""
-    frame = clusters.to_pandas()
-    frame["unpublished"] = frame["published"].isna()
-    frame["nostart"] = frame["sentence_start"].isna()
-    frame = frame.sort_values(
-        ["rep", "unpublished", "published", "doc_id", "nostart", "sentence_start", "event_id"], kind="stable"
-    )
-    reps, counts, labels, docs = [], [], [], []
-    for rep, group in frame.groupby("rep", sort=False):
-        doc_list = list(dict.fromkeys(group["doc_id"]))
-        reps.append(rep)
-        counts.append(len(doc_list))
-        labels.append(list(dict.fromkeys(group["label"].fillna(""))))
-        docs.append(doc_list)
-    return (
-        pa.array(reps, pa.string()),
-        pa.array(counts, pa.int64()),
-        pa.array(labels, pa.list_(pa.string())),
-        pa.array(docs, pa.list_(pa.string())),
-    )
 
 
 def merge_table(events: pa.Table) -> pa.Table:

@@ -28,8 +28,8 @@ when a file of the current manifest is missing or unreadable.
 **Cost.** Appending reads nothing but the manifest and the parts committed since this process last
 looked (a doc_id index and a merge index kept in memory). Compaction is tiered: parts are merged
 only with neighbours of their size (eight at a time), so old data is rewritten about once per
-eightfold growth, never to add a batch. Reads scan the events with column projection and filter
-pushdown and apply the stored clusters with one vectorised join.
+eightfold growth, never to add a batch. Reads load only the columns they need, part by part, and
+apply the stored clusters with one vectorised join; no Python code runs per row.
 
 >>> from geodata.store import open_store
 >>> store = open_store("eventmap-store")  # doctest: +SKIP
@@ -59,7 +59,16 @@ import pyarrow.parquet as pq
 
 from geodata.errors import StorageError
 from geodata.store.base import AddResult, EventQuery, StoreBase, StoreCounts
-from geodata.store.merge import CLUSTER_SCHEMA, HEAD_SCHEMA, MergeIndex, apply_merge, fold_clusters, heads_table
+from geodata.store.merge import (
+    CLUSTER_SCHEMA,
+    HEAD_SCHEMA,
+    MergeIndex,
+    MergePlan,
+    apply_merge,
+    fold_clusters,
+    heads_table,
+    merge_plan,
+)
 from geodata.store.schema import (
     ARTICLES_SCHEMA,
     EVENTS_SCHEMA,
@@ -287,13 +296,6 @@ class ParquetStore(StoreBase):
                 with contextlib.suppress(OSError):
                     path.unlink()
 
-    def _read_file(self, kind: str, name: str, columns: list[str] | None = None) -> pa.Table:
-        table = pq.read_table(self._existing(kind, name), columns=columns)
-        schema = _SCHEMAS[kind]
-        if columns is not None:
-            schema = pa.schema([schema.field(c) for c in columns])
-        return conform(table, schema)
-
     # ------------------------------------------------------------------ reading
     def _reading(self, read):
         """Run ``read(manifest)``; read again when the manifest changed under it, else report damage."""
@@ -342,7 +344,7 @@ class ParquetStore(StoreBase):
             self._docs, self._docs_seq = set(), -1
         for part in manifest["parts"]:
             if part["seq"][1] > self._docs_seq:
-                self._docs.update(self._read_file("articles", part["name"], ["doc_id"]).column(0).to_pylist())
+                self._docs.update(self._read_part("articles", part["name"], ["doc_id"]).column(0).to_pylist())
         self._docs_seq = manifest["seq"]
 
     def has(self, doc_ids: Iterable[str]) -> set[str]:
@@ -374,18 +376,21 @@ class ParquetStore(StoreBase):
 
         return self._reading(read).to_pandas()
 
-    def _scan_files(
-        self, kind: str, manifest: dict[str, Any], *, columns: list[str] | None = None, filter: Any = None
-    ) -> pa.Table:
-        import pyarrow.dataset as ds
-
+    def _read_part(self, kind: str, name: str, columns: list[str] | None = None) -> pa.Table:
+        """One part file with ``columns`` (all by default) of today's schema; columns it lacks are filled."""
         schema = _SCHEMAS[kind]
+        wanted = schema.names if columns is None else columns
+        file = pq.ParquetFile(self._existing(kind, name))
+        present = [c for c in wanted if c in file.schema_arrow.names]
+        return conform(file.read(columns=present), pa.schema([schema.field(c) for c in wanted]))
+
+    def _scan_files(self, kind: str, manifest: dict[str, Any], *, columns: list[str] | None = None) -> pa.Table:
         names = [p["name"] for p in manifest["parts"] if kind != "clusters" or p.get("clusters")]
-        if not names:
-            empty = schema.empty_table()
+        tables = [self._read_part(kind, n, columns) for n in names]
+        if not tables:
+            empty = _SCHEMAS[kind].empty_table()
             return empty.select(columns) if columns is not None else empty
-        dataset = ds.dataset([str(self._existing(kind, n)) for n in names], schema=schema, format="parquet")
-        return dataset.to_table(columns=columns, filter=filter)
+        return pa.concat_tables(tables)
 
     def reports(self, query: EventQuery | None = None) -> Any:
         """Every stored (event, place) row as its article reported it, before merging (a GeoDataFrame)."""
@@ -396,32 +401,37 @@ class ParquetStore(StoreBase):
     def scan(self, query: EventQuery | None = None, *, merged: bool = True) -> pa.Table:
         """The events as an Arrow table: projected, filtered and (by default) merged; WKB geometry.
 
-        Categories and countries are pushed down into the Parquet scan; dates are filtered after
-        the merge. Columns are those of ``query.columns`` (all of ``EVENTS_SCHEMA`` by default).
+        Each part file is read with the columns needed only, filtered and merged on its own, so
+        the peak memory is the result plus one part. Columns are those of ``query.columns`` (all of
+        ``EVENTS_SCHEMA`` by default), in the schema's order.
         """
         from geodata.store.query import filter_table
 
         query = query or EventQuery()
-        wanted = list(query.columns) if query.columns else EVENTS_SCHEMA.names
+        wanted = [c for c in EVENTS_SCHEMA.names if not query.columns or c in query.columns]
         needed = set(wanted) | query.filter_columns() | {"event_id"}
         if merged and set(_MERGED_COLUMNS) & set(wanted):
             needed |= {"doc_id", "source", "title"}
         read_columns = [c for c in EVENTS_SCHEMA.names if c in needed and not (merged and c in _MERGED_COLUMNS)]
 
+        def finish(table: pa.Table, plan: MergePlan | None) -> pa.Table:
+            table = filter_table(table, query)
+            if plan is not None:
+                table = apply_merge(table, plan)
+            return table.select(wanted)
+
         def read(manifest: dict[str, Any]) -> pa.Table:
             if manifest["version"] == 1:
                 table = self._legacy_reports(manifest)
-                clusters = MergeIndex().add(heads_table(table), seq=0) if merged else None
-                table = table.select(read_columns)
-            else:
-                table = self._scan_files("events", manifest, columns=read_columns, filter=query.pushdown())
-                clusters = fold_clusters([self._scan_files("clusters", manifest)]) if merged else None
-            if merged:
-                table = apply_merge(table, clusters)
-            return table
+                plan = merge_plan(MergeIndex().add(heads_table(table), seq=0)) if merged else None
+                return finish(table.select(read_columns), plan)
+            plan = merge_plan(fold_clusters([self._scan_files("clusters", manifest)])) if merged else None
+            tables = [finish(self._read_part("events", p["name"], read_columns), plan) for p in manifest["parts"]]
+            if not tables:
+                return finish(EVENTS_SCHEMA.empty_table().select(read_columns), plan)
+            return pa.concat_tables(tables)
 
-        table = filter_table(self._reading(read), query)
-        return table.select(wanted)
+        return self._reading(read)
 
     def _legacy_reports(self, manifest: dict[str, Any]) -> pa.Table:
         """Rows of a format-1 store (lists stored as JSON text), in today's schema."""
@@ -456,14 +466,14 @@ class ParquetStore(StoreBase):
             low, high = part["seq"]
             if high <= self._index_seq:
                 continue
-            table = self._read_file("heads", part["name"])
+            table = self._read_part("heads", part["name"])
             if table.num_rows and table.column("seq").null_count == table.num_rows:
                 table = table.set_column(
                     table.column_names.index("seq"), "seq", pa.array([low] * table.num_rows, pa.int64())
                 )
             heads.append(table.filter(pc.greater(table.column("seq"), self._index_seq)))
             if part.get("clusters"):
-                rows = self._read_file("clusters", part["name"])
+                rows = self._read_part("clusters", part["name"])
                 clusters.append(rows.filter(pc.greater(rows.column("seq"), self._index_seq)))
         for table in heads:
             self._index.load(table)
@@ -634,12 +644,12 @@ class ParquetStore(StoreBase):
                     self._copy_parts(kind, run, name)
                 heads = []
                 for part in run:
-                    table = self._read_file("heads", part["name"])
+                    table = self._read_part("heads", part["name"])
                     seq = pc.fill_null(table.column("seq"), part["seq"][0])
                     heads.append(table.set_column(table.column_names.index("seq"), "seq", seq))
                 self._write(pa.concat_tables(heads), "heads", name)
                 kinds = ["events", "articles", "heads"]
-                clusters = fold_clusters([self._read_file("clusters", p["name"]) for p in run if p.get("clusters")])
+                clusters = fold_clusters([self._read_part("clusters", p["name"]) for p in run if p.get("clusters")])
                 if clusters.num_rows:
                     self._write(clusters, "clusters", name)
                     kinds.append("clusters")
@@ -678,7 +688,7 @@ class ParquetStore(StoreBase):
         buffer: list[pa.Table] = []
         with pq.ParquetWriter(path, schema, compression="zstd") as out:
             for part in run:
-                buffer.append(self._read_file(kind, part["name"]).replace_schema_metadata(schema.metadata))
+                buffer.append(self._read_part(kind, part["name"]).replace_schema_metadata(schema.metadata))
                 if sum(t.num_rows for t in buffer) >= 128 * 1024:
                     out.write_table(pa.concat_tables(buffer))
                     buffer = []
