@@ -15,6 +15,7 @@ commits the tables the workers return.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -168,10 +169,11 @@ def ingest_articles(
         progress(0, len(todo))
     if todo:
         batches = list(_batches(todo, batch_size))
+        owned = runner is None  # a runner passed in stays open for the caller's next run
         if runner is None:
             engine = engine or ("processes" if n_process > 1 else "local")
             runner = make_runner(engine, settings=settings, ingestor=ingestor, processes=n_process, **engine_options)
-        with runner:
+        with runner if owned else contextlib.nullcontext():
             for batch, (article_rows, event_rows) in zip(batches, runner.run(batches), strict=True):
                 begun = time.perf_counter()
                 result = store.add(article_rows, event_rows)

@@ -88,6 +88,18 @@ CLUSTER_SCHEMA = pa.schema(
 )
 
 
+def _arrow(values: np.ndarray) -> pa.Array:
+    """A numpy array as an Arrow array without a copy (``pa.array`` would import pandas to check its type)."""
+    values = np.ascontiguousarray(values)
+    if values.dtype == bool:
+        return (
+            pa.array(values.tolist(), pa.bool_())
+            if len(values) < 64
+            else pc.not_equal(_arrow(values.view(np.uint8)), 0)
+        )
+    return pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values), [None, pa.py_buffer(values)])
+
+
 def _words(text: str | None) -> list[str]:
     return sorted({w for w in _WORD.findall((text or "").lower()) if len(w) > 3})
 
@@ -130,12 +142,12 @@ def _word_lists(sentences: pa.Array) -> pa.Array:
     parents = pc.list_parent_indices(tokens).to_numpy()
     words = pc.list_flatten(tokens)
     long = pc.greater(pc.utf8_length(words), 3)
-    pairs = pa.table({"parent": pa.array(parents), "word": words}).filter(long)
+    pairs = pa.table({"parent": _arrow(parents), "word": words}).filter(long)
     pairs = pairs.take(pc.sort_indices(pairs, sort_keys=[("parent", "ascending"), ("word", "ascending")]))
-    pairs = pairs.filter(pa.array(_first_of_runs([pairs.column("parent"), pairs.column("word")])))
+    pairs = pairs.filter(_arrow(_first_of_runs([pairs.column("parent"), pairs.column("word")])))
     counts = np.bincount(pairs.column("parent").to_numpy(), minlength=len(sentences))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), pairs.column("word").combine_chunks())
+    return pa.ListArray.from_arrays(_arrow(offsets), pairs.column("word").combine_chunks())
 
 
 def heads_table(events: pa.Table, seq: int | None = None) -> pa.Table:
@@ -157,9 +169,9 @@ def heads_table(events: pa.Table, seq: int | None = None) -> pa.Table:
     if len(placed):
         event_codes, at = np.unique(codes[placed], return_index=True)
         place_row[event_codes] = placed[at]
-    head = events.take(pa.array(firsts))
+    head = events.take(_arrow(firsts))
     column = head.column
-    place = _nonempty(events.column("place_id").take(pa.array(place_row)).combine_chunks())
+    place = _nonempty(events.column("place_id").take(_arrow(place_row)).combine_chunks())
     key = pc.binary_join_element_wise(
         _nonempty(column("category").combine_chunks()), _nonempty(column("subtype").combine_chunks()), place, _SEP
     )
@@ -179,7 +191,7 @@ def heads_table(events: pa.Table, seq: int | None = None) -> pa.Table:
             column("published"),
             column("sentence_start"),
             label,
-            pa.array(rows, pa.int64()),
+            _arrow(rows.astype(np.int64)),
             pa.array([seq] * n, pa.int64()),
         ],
         schema=HEAD_SCHEMA,
@@ -402,12 +414,12 @@ def fold_clusters(tables: list[pa.Table]) -> pa.Table:
         return CLUSTER_SCHEMA.empty_table()
     table = pa.concat_tables(tables).combine_chunks()
     order = pc.sort_indices(
-        table.append_column("at", pa.array(np.arange(table.num_rows))),
+        table.append_column("at", _arrow(np.arange(table.num_rows))),
         sort_keys=[("event_id", "ascending"), ("seq", "descending"), ("at", "descending")],
     )
     ids = table.column("event_id").take(order)
     keep = order.to_numpy()[_first_of_runs([ids])]
-    return table.take(pa.array(np.sort(keep)))
+    return table.take(_arrow(np.sort(keep)))
 
 
 @dataclass(frozen=True)
@@ -433,25 +445,25 @@ def merge_plan(clusters: pa.Table) -> MergePlan:
     rows = clusters.take(order)
     rep = rows.column("rep")
     # Rows of one article share its publication date, so they are neighbours: a run start is a new article.
-    docs = rows.filter(pa.array(_first_of_runs([rep, rows.column("doc_id")])))
+    docs = rows.filter(_arrow(_first_of_runs([rep, rows.column("doc_id")])))
     rep_starts = np.flatnonzero(_first_of_runs([docs.column("rep")]))
     offsets = np.append(rep_starts, docs.num_rows).astype(np.int32)
-    reps = docs.column("rep").take(pa.array(rep_starts))
-    doc_ids = pa.ListArray.from_arrays(pa.array(offsets), docs.column("doc_id").combine_chunks())
-    n_sources = pa.array(np.diff(offsets).astype(np.int64))
+    reps = docs.column("rep").take(_arrow(rep_starts))
+    doc_ids = pa.ListArray.from_arrays(_arrow(offsets), docs.column("doc_id").combine_chunks())
+    n_sources = _arrow(np.diff(offsets).astype(np.int64))
     # Labels: the first occurrence of each distinct label of a representative, in report order.
     labels = pc.fill_null(docs.column("label"), "").combine_chunks()
-    position = pa.array(np.arange(docs.num_rows))
+    position = _arrow(np.arange(docs.num_rows))
     by_label = pc.sort_indices(
         pa.table({"rep": docs.column("rep"), "label": labels, "at": position}),
         sort_keys=[("rep", "ascending"), ("label", "ascending"), ("at", "ascending")],
     )
     firsts = by_label.to_numpy()[_first_of_runs([docs.column("rep").take(by_label), labels.take(by_label)])]
     firsts = np.sort(firsts)
-    label_reps = docs.column("rep").take(pa.array(firsts)).to_numpy(zero_copy_only=False)
+    label_reps = docs.column("rep").take(_arrow(firsts)).to_numpy(zero_copy_only=False)
     label_offsets = np.searchsorted(label_reps, reps.to_numpy(zero_copy_only=False), side="left", sorter=None)
     label_offsets = np.append(label_offsets, len(firsts)).astype(np.int32)
-    sources = pa.ListArray.from_arrays(pa.array(label_offsets), labels.take(pa.array(firsts)))
+    sources = pa.ListArray.from_arrays(_arrow(label_offsets), labels.take(_arrow(firsts)))
     return MergePlan(members, reps, n_sources, sources, doc_ids)
 
 
@@ -469,7 +481,7 @@ def _label_column(table: pa.Table) -> pa.Array:
 
 
 def _singletons(values: pa.Array) -> pa.Array:
-    return pa.ListArray.from_arrays(pa.array(np.arange(len(values) + 1, dtype=np.int32)), values)
+    return pa.ListArray.from_arrays(_arrow(np.arange(len(values) + 1, dtype=np.int32)), values)
 
 
 def apply_merge(table: pa.Table, clusters: pa.Table | MergePlan) -> pa.Table:
@@ -485,7 +497,7 @@ def apply_merge(table: pa.Table, clusters: pa.Table | MergePlan) -> pa.Table:
     if not {"doc_id", "source", "title"} <= set(table.column_names):
         return table
     n = table.num_rows
-    n_sources = pa.array(np.ones(n, dtype=np.int64))
+    n_sources = _arrow(np.ones(n, dtype=np.int64))
     sources = _singletons(_label_column(table))
     doc_ids = _singletons(table.column("doc_id").combine_chunks())
     if len(plan.reps) and n:
@@ -494,7 +506,7 @@ def apply_merge(table: pa.Table, clusters: pa.Table | MergePlan) -> pa.Table:
         if hit.any():
             where = np.arange(n, dtype=np.int64)
             where[hit] = n + at.to_numpy(zero_copy_only=False)[hit].astype(np.int64)
-            index = pa.array(where)
+            index = _arrow(where)
             n_sources = pa.concat_arrays([n_sources, plan.n_sources]).take(index)
             sources = pa.concat_arrays([sources, plan.sources]).take(index)
             doc_ids = pa.concat_arrays([doc_ids, plan.doc_ids]).take(index)
