@@ -151,7 +151,7 @@ def ingest(tmp: Path, runs: int, n: int) -> None:
     from geodata.articles import read_articles
     from geodata.ingest import Ingestor, ingest_articles
 
-    print(f"\n2. ingest of {n:,} synthetic articles (batches of 16) — {_load()}")
+    print(f"\n2. ingest of {n:,} synthetic articles (commits of 64, pipeline chunks of 16) — {_load()}")
     folder = _corpus(tmp / "ingest", n, seed=11)
     articles = [a for a in read_articles([folder]) if not isinstance(a, Exception)]
     ingestor = Ingestor()

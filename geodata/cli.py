@@ -376,7 +376,7 @@ def _store_option(func):
 @click.option("--source", metavar="URL", help="Source of every article (overrides the files).")
 @click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 16), help="Worker processes.")
 @click.option(
-    "--batch-size", default=16, show_default=True, type=click.IntRange(1, 1000), help="Articles per atomic write."
+    "--batch-size", default=64, show_default=True, type=click.IntRange(1, 10000), help="Articles per atomic write."
 )
 @click.option(
     "--engine",

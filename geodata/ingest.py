@@ -36,6 +36,11 @@ __all__ = ["IngestReport", "Ingestor", "events_to_geodataframe", "ingest_article
 
 Progress = Callable[[int, int], None]
 
+#: Articles the pipeline takes at a time (a worker's task); commits gather several.
+WORK_SIZE = 16
+#: Articles per store commit by default.
+BATCH_SIZE = 64
+
 
 @dataclass
 class IngestReport:
@@ -134,7 +139,7 @@ def ingest_articles(
     *,
     settings: Settings | None = None,
     ingestor: Ingestor | None = None,
-    batch_size: int = 16,
+    batch_size: int = BATCH_SIZE,
     n_process: int = 1,
     engine: str | None = None,
     runner: Runner | None = None,
@@ -168,24 +173,44 @@ def ingest_articles(
     if progress:
         progress(0, len(todo))
     if todo:
-        batches = list(_batches(todo, batch_size))
+        # The pipeline works on chunks of at most WORK_SIZE articles (parallelism, load balance); the
+        # store commits every batch_size articles (a commit costs about the same whatever its size).
+        chunks = list(_batches(todo, min(batch_size, WORK_SIZE)))
         owned = runner is None  # a runner passed in stays open for the caller's next run
         if runner is None:
             engine = engine or ("processes" if n_process > 1 else "local")
             runner = make_runner(engine, settings=settings, ingestor=ingestor, processes=n_process, **engine_options)
+        pending: list[tuple[Any, Any]] = []
+        waiting = 0
+
+        def commit() -> None:
+            nonlocal done, waiting
+            import pyarrow as pa
+
+            article_rows = pa.concat_tables([a for a, _ in pending])
+            event_rows = pa.concat_tables([e for _, e in pending])
+            begun = time.perf_counter()
+            result = store.add(article_rows, event_rows)
+            spent = time.perf_counter() - begun
+            report.store_seconds += spent
+            report.commit_seconds.append(spent)
+            report.added_docs.extend(result.added_docs)
+            report.skipped_docs.extend(result.skipped_docs)
+            report.added_rows += result.added_rows
+            done += waiting
+            pending.clear()
+            waiting = 0
+            if progress:
+                progress(done, len(todo))
+
         with runner if owned else contextlib.nullcontext():
-            for batch, (article_rows, event_rows) in zip(batches, runner.run(batches), strict=True):
-                begun = time.perf_counter()
-                result = store.add(article_rows, event_rows)
-                spent = time.perf_counter() - begun
-                report.store_seconds += spent
-                report.commit_seconds.append(spent)
-                report.added_docs.extend(result.added_docs)
-                report.skipped_docs.extend(result.skipped_docs)
-                report.added_rows += result.added_rows
-                done += len(batch)
-                if progress:
-                    progress(done, len(todo))
+            for chunk, tables in zip(chunks, runner.run(chunks), strict=True):
+                pending.append(tables)
+                waiting += len(chunk)
+                if waiting >= batch_size:
+                    commit()
+            if pending:
+                commit()
     report.seconds += time.perf_counter() - started
     return report
 
@@ -197,7 +222,7 @@ def ingest_paths(
     settings: Settings | None = None,
     published: str | None = None,
     source: str | None = None,
-    batch_size: int = 16,
+    batch_size: int = BATCH_SIZE,
     n_process: int = 1,
     engine: str | None = None,
     progress: Progress | None = None,

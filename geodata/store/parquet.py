@@ -137,16 +137,15 @@ def _flock(path: Path, *, timeout: float, blocking: bool = True) -> Iterator[boo
                     yield False
                     return
                 if time.monotonic() > deadline:
-                    holder = path.read_text(encoding="utf-8", errors="replace").strip() or "another process"
+                    holder = path.read_text(encoding="utf-8", errors="replace").strip()[:120] or "another process"
                     raise StorageError(
                         f"{path.parent} is locked by {holder} for more than {timeout:.0f} s; "
                         "wait for that writer to finish (a killed writer releases the lock at once)"
                     ) from None
                 time.sleep(delay)  # polling keeps the wait interruptible and bounded
                 delay = min(delay * 2, 0.05)
-        with contextlib.suppress(OSError):
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
+        with contextlib.suppress(OSError):  # who holds it, for the message of a writer that waits too long
+            os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}".ljust(120).encode()[:120], 0)
         yield True
     finally:
         os.close(fd)  # closing the descriptor releases the lock
@@ -381,7 +380,8 @@ class ParquetStore(StoreBase):
         schema = _SCHEMAS[kind]
         wanted = schema.names if columns is None else columns
         file = pq.ParquetFile(self._existing(kind, name))
-        present = [c for c in wanted if c in file.schema_arrow.names]
+        names = set(file.schema_arrow.names)
+        present = [c for c in wanted if c in names]
         return conform(file.read(columns=present), pa.schema([schema.field(c) for c in wanted]))
 
     def _scan_files(self, kind: str, manifest: dict[str, Any], *, columns: list[str] | None = None) -> pa.Table:
