@@ -47,6 +47,8 @@ bench: data vendor chromium
 	$(BIN)/python bench/bench_gazetteer.py
 	$(BIN)/python bench/bench_geoparse.py
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_store.py
+	$(BIN)/python bench/bench_dask.py
 	$(BIN)/python bench/eval_events.py
 	$(BIN)/python bench/bench_export.py
 	$(BIN)/python bench/bench_dashboard.py

@@ -224,3 +224,18 @@ def test_ingest_two_writers_an_upload_and_a_kill_store_every_article_once(tmp_pa
     )
     assert not merged.duplicated(["event_id", "place_id", "place_role", "place_start"]).any()
     assert reads > 0
+
+
+def test_ingest_commits_every_batch_size_articles_while_the_pipeline_works_in_chunks(tmp_path, settings):
+    from geodata.articles import read_articles
+
+    folder = _write_corpus(tmp_path / "corpus", 40, seed=45)
+    articles = [a for a in read_articles([folder]) if not isinstance(a, Exception)]
+    seen = []
+    report = ingest_paths(
+        [folder], settings.store_dir, settings=settings, batch_size=24, progress=lambda done, total: seen.append(done)
+    )
+    assert len(report.commit_seconds) == 2 and seen == [0, 32, 40]  # chunks of 16: commits after 32 and 40
+    store = open_store(settings.store_dir)
+    assert store.counts().articles == len(articles) == 40
+    assert [p["docs"] for p in store.manifest()["parts"]] == [32, 8]

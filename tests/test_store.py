@@ -495,3 +495,37 @@ def test_store_cli_style_subprocess_reader_sees_a_consistent_store(tmp_path, fra
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) == len(store.events())
+
+
+def test_store_failure_after_the_commit_never_deletes_the_committed_part(tmp_path, frame, monkeypatch):
+    store = open_store(tmp_path / "store")
+    store.add(_articles(_docs(frame, 0, 10)), _docs(frame, 0, 10))
+
+    def interrupted(*_):
+        raise KeyboardInterrupt  # e.g. Ctrl-C right after the manifest was replaced
+
+    monkeypatch.setattr(ParquetStore, "_compact_tail", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        store.add(_articles(_docs(frame, 10, 20)), _docs(frame, 10, 20))
+    monkeypatch.undo()
+    assert open_store(tmp_path / "store").doc_ids() == set(frame["doc_id"].unique()[:20])
+    assert len(open_store(tmp_path / "store").reports()) == len(_docs(frame, 0, 20))
+
+
+def test_store_failure_before_the_commit_leaves_nothing_behind(tmp_path, frame, monkeypatch):
+    store = open_store(tmp_path / "store")
+    store.add(_articles(_docs(frame, 0, 10)), _docs(frame, 0, 10))
+
+    def full(*_):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ParquetStore, "_write_manifest", full)
+    with pytest.raises(StorageError, match="No space left"):
+        store.add(_articles(_docs(frame, 10, 20)), _docs(frame, 10, 20))
+    monkeypatch.undo()
+    listed = {f"{p['name']}.parquet" for p in store.manifest()["parts"]}
+    for kind in ("events", "articles", "heads", "clusters"):
+        folder = tmp_path / "store" / kind
+        assert not [f.name for f in folder.iterdir() if f.name not in listed] if folder.exists() else True
+    assert store.add(_articles(_docs(frame, 10, 20)), _docs(frame, 10, 20)).added_docs  # the index was rebuilt
+    assert len(open_store(tmp_path / "store").events()) == len(merge_reports(_docs(frame, 0, 20)))

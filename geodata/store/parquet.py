@@ -302,6 +302,8 @@ class ParquetStore(StoreBase):
             manifest = self.manifest()
             try:
                 return read(manifest)
+            except StorageError:
+                raise
             except (OSError, pa.ArrowInvalid) as err:
                 now = self.manifest()
                 if now.get("revision") != manifest.get("revision") or now.get("parts") != manifest.get("parts"):
@@ -313,7 +315,8 @@ class ParquetStore(StoreBase):
                 ):
                     raise StorageError(f"cannot read the store {self.path}: {err}") from err
                 raise StorageError(
-                    f"{self.path} is damaged: {err}; a file of its manifest is missing or unreadable"
+                    f"{self.path} is damaged: a file its manifest lists is missing or unreadable ({err}); "
+                    "restore the store from a backup, or ingest the articles into a new store"
                 ) from err
         raise StorageError(f"{self.path} changed during 20 reads in a row; try again")
 
@@ -374,6 +377,13 @@ class ParquetStore(StoreBase):
             return self._scan_files("articles", manifest, columns=columns)
 
         return self._reading(read).to_pandas()
+
+    def _discard_unless_committed(self, name: str) -> None:
+        """After a failure: delete the part's files, unless the manifest lists it (the failure came after the commit)."""
+        with contextlib.suppress(StorageError):
+            if any(p.get("name") == name for p in self.manifest()["parts"]):
+                return
+        self._discard(name)
 
     def _read_part(self, kind: str, name: str, columns: list[str] | None = None) -> pa.Table:
         """One part file with ``columns`` (all by default) of today's schema; columns it lacks are filled."""
@@ -590,7 +600,7 @@ class ParquetStore(StoreBase):
                 self._docs.update(fresh)
                 self._docs_seq = self._index_seq = seq
         except BaseException:
-            self._discard(name)
+            self._discard_unless_committed(name)
             raise
         self._commits += 1
         self._compact_tail()
@@ -675,7 +685,7 @@ class ParquetStore(StoreBase):
                     self._retire(run)
                 return True
             except BaseException:
-                self._discard(name)
+                self._discard_unless_committed(name)
                 raise
 
     def _copy_parts(self, kind: str, run: list[dict[str, Any]], name: str) -> None:
