@@ -239,3 +239,19 @@ def test_ingest_commits_every_batch_size_articles_while_the_pipeline_works_in_ch
     store = open_store(settings.store_dir)
     assert store.counts().articles == len(articles) == 40
     assert [p["docs"] for p in store.manifest()["parts"]] == [32, 8]
+
+
+def test_store_keeps_every_field_the_pipeline_extracts(tmp_path, settings):
+    from geodata.articles import read_articles
+    from geodata.ingest import Ingestor
+
+    (tmp_path / "a.txt").write_text(BRIEF)
+    article = next(a for a in read_articles([tmp_path / "a.txt"]) if not isinstance(a, Exception))
+    rows = Ingestor(settings).process([article])
+    assert rows and any(r["figures"] for r in rows) and any(r["place_candidates"] for r in rows)
+    ingest_paths([tmp_path / "a.txt"], settings.store_dir, settings=settings)
+    stored = open_store(settings.store_dir).reports().set_index(["event_id", "place_id", "place_role"])
+    for row in rows:
+        back = stored.loc[(row["event_id"], row["place_id"], row["place_role"])]
+        for column in ("figures", "place_candidates", "triggers", "actors", "evidence"):
+            assert back[column] == row[column], f"{column} changed in the store; update geodata/store/schema.py"
