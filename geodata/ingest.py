@@ -211,6 +211,9 @@ def ingest_articles(
                     commit()
             if pending:
                 commit()
+        wait = getattr(store, "wait", None)
+        if wait is not None:  # let the store finish its background compaction before the process ends
+            wait()
     report.seconds += time.perf_counter() - started
     return report
 

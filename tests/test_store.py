@@ -179,12 +179,14 @@ def test_store_compaction_is_tiered_and_keeps_every_row(tmp_path, frame):
     for doc_id in docs[:60]:
         rows = frame[frame["doc_id"] == doc_id]
         store.add(_articles(rows), rows)
+    store.wait()  # compaction runs in the background
     parts = store.manifest()["parts"]
     assert len(parts) < 12, "tiers keep the number of parts logarithmic"
     oldest = parts[0]["name"]
     for doc_id in docs[60:64]:
         rows = frame[frame["doc_id"] == doc_id]
         store.add(_articles(rows), rows)
+    store.wait()
     assert store.manifest()["parts"][0]["name"] == oldest, "adding small parts never rewrites the big old one"
     assert store.doc_ids() == set(docs[:64])
     assert sorted(store.reports()["event_id"]) == sorted(frame[frame["doc_id"].isin(docs[:64])]["event_id"])
@@ -501,10 +503,10 @@ def test_store_failure_after_the_commit_never_deletes_the_committed_part(tmp_pat
     store = open_store(tmp_path / "store")
     store.add(_articles(_docs(frame, 0, 10)), _docs(frame, 0, 10))
 
-    def interrupted(*_):
+    def interrupted(*_, **__):
         raise KeyboardInterrupt  # e.g. Ctrl-C right after the manifest was replaced
 
-    monkeypatch.setattr(ParquetStore, "_compact_tail", interrupted)
+    monkeypatch.setattr(ParquetStore, "_start_compaction", interrupted)
     with pytest.raises(KeyboardInterrupt):
         store.add(_articles(_docs(frame, 10, 20)), _docs(frame, 10, 20))
     monkeypatch.undo()

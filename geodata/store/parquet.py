@@ -160,6 +160,7 @@ class _Writer:
         self.pid = os.getpid()
         self.id = f"w{self.pid}x{_HOST}x{secrets.token_hex(4)}"
         self.counter = 0
+        self.lock = threading.Lock()
         folder = store.path / "writers"
         folder.mkdir(parents=True, exist_ok=True)
         # Lock the lease before it gets its name, so no cleanup ever sees it unlocked.
@@ -169,8 +170,9 @@ class _Writer:
         os.replace(tmp, folder / f"{self.id}.lease")
 
     def part_name(self) -> str:
-        self.counter += 1
-        return f"{self.id}.{self.counter:06d}"
+        with self.lock:  # commits and the background compaction both name parts
+            self.counter += 1
+            return f"{self.id}.{self.counter:06d}"
 
     def close(self, store: ParquetStore) -> None:
         with contextlib.suppress(OSError):
@@ -219,6 +221,9 @@ class ParquetStore(StoreBase):
         self._index: MergeIndex | None = None
         self._index_seq = 0
         self._commits = 0
+        self._compactor: threading.Thread | None = None
+        #: Seconds spent compacting in the background (for benchmarks).
+        self.compaction_seconds = 0.0
 
     def __repr__(self) -> str:
         return f"ParquetStore({str(self.path)!r})"
@@ -603,10 +608,37 @@ class ParquetStore(StoreBase):
             self._discard_unless_committed(name)
             raise
         self._commits += 1
-        self._compact_tail()
-        if self._commits % 64 == 0:
-            self._cleanup()
+        self._start_compaction(cleanup=self._commits % 64 == 0)
         return AddResult(fresh, skipped, events.num_rows)
+
+    def _start_compaction(self, *, cleanup: bool = False) -> None:
+        """Compact (and clean up) in a background thread, so a commit returns as soon as it is visible."""
+        if self._compactor is not None and self._compactor.is_alive():
+            return  # the running one looks at the newest manifest when it is done with its merge
+        if not cleanup and self._plan(self.manifest()["parts"]) is None:
+            return
+
+        def work() -> None:
+            begun = time.perf_counter()
+            try:
+                self._compact_tail()
+                if cleanup:
+                    self._cleanup()
+            except Exception as err:
+                import logging
+
+                logging.getLogger(__name__).warning("compaction of %s stopped: %s", self.path, err)
+            finally:
+                self.compaction_seconds += time.perf_counter() - begun
+
+        self._compactor = threading.Thread(target=work, name=f"eventmap-compact-{self.path.name}", daemon=True)
+        self._compactor.start()
+
+    def wait(self) -> None:
+        """Wait for the background compaction to finish (a process that exits right away may call it)."""
+        compactor = self._compactor
+        if compactor is not None:
+            compactor.join()
 
     # ------------------------------------------------------------------ compaction
     def _tier(self, size: int) -> int:
@@ -634,6 +666,7 @@ class ParquetStore(StoreBase):
 
     def compact(self) -> None:
         """Merge every part into one (readers keep working; a crash leaves the old parts)."""
+        self.wait()
         with self._thread_lock:
             if self.manifest()["version"] == 1:
                 self._get_writer()
