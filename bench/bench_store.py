@@ -10,8 +10,10 @@
 3. **Reading**: `eventmap events --format parquet` on stores of 100k and 1M event rows, as whole
    processes, against a process running `geopandas.read_parquet` on the same rows: median seconds
    and peak memory (RSS).
+4. **Append cost**: commits of 64 articles into an empty store and into the 1M-row store, in turn
+   (so that the load of the machine weighs on both alike): the median of each.
 
-    python bench/bench_store.py [--runs 3] [--articles 5000] [--sizes 100000,1000000] [--skip stress,ingest,read]
+    python bench/bench_store.py [--runs 3] [--articles 5000] [--sizes 100000,1000000] [--skip stress,ingest,read,append]
 
 Every figure is a median of ``--runs`` runs; the machine's load average is printed with each
 section, since the machine is shared.
@@ -260,6 +262,41 @@ def read(tmp: Path, runs: int, sizes: list[int]) -> None:
         )
 
 
+# ---------------------------------------------------------------------------- 4. append cost
+def append(tmp: Path, runs: int, size: int) -> None:
+    """Commits of 64 articles into an empty store and into a store of ``size`` rows, alternately."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from geodata.store.schema import to_events_table
+    from geodata.synthetic import synthetic_events
+
+    print(f"\n4. one commit of 64 articles into a small store and a {size:,}-row store, in turn — {_load()}")
+    big_path = tmp / f"read-{size}"
+    if not (big_path / "manifest.json").exists():
+        _build_store(big_path, size)
+    table = to_events_table(synthetic_events(64 * 3 * 2 * max(runs, 10), seed=77))
+    docs = list(dict.fromkeys(table.column("doc_id").to_pylist()))
+    batches = [docs[i : i + 64] for i in range(0, len(docs), 64)]
+    small, big = open_store(tmp / "append-small"), open_store(big_path)
+    timings: dict[str, list[float]] = {"small": [], "big": []}
+    for n, batch in enumerate(batches):
+        rows = table.filter(pc.is_in(table.column("doc_id"), value_set=pa.array(batch)))
+        store, label = (small, "small") if n % 2 == 0 else (big, "big")
+        start = time.perf_counter()
+        store.add([{"doc_id": d, "title": "append", "text": "x" * 2000} for d in batch], rows)
+        timings[label].append(time.perf_counter() - start)
+        store.wait()
+    # the first commit of each store loads its indexes (once per process): left out
+    first_small, first_big = timings["small"].pop(0), timings["big"].pop(0)
+    s, b = statistics.median(timings["small"]), statistics.median(timings["big"])
+    print(f"first commit (loads the indexes): small {first_small * 1000:.0f} ms, {size:,} rows {first_big:.1f} s")
+    print(
+        f"median commit: small store {s * 1000:.1f} ms, {size:,}-row store {b * 1000:.1f} ms — ratio {b / s:.2f}"
+        f" ({len(timings['big'])} commits each)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -277,6 +314,8 @@ def main() -> int:
             ingest(tmp, args.runs, args.articles)
         if "read" not in skip:
             read(tmp, args.runs, [int(s) for s in args.sizes.split(",")])
+        if "append" not in skip:
+            append(tmp, args.runs, max(int(s) for s in args.sizes.split(",")))
     print(f"\ndone — {_load()}")
     return 0
 
