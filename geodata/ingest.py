@@ -173,13 +173,14 @@ def ingest_articles(
     if progress:
         progress(0, len(todo))
     if todo:
-        # The pipeline works on chunks of at most WORK_SIZE articles (parallelism, load balance); the
-        # store commits every batch_size articles (a commit costs about the same whatever its size).
-        chunks = list(_batches(todo, min(batch_size, WORK_SIZE)))
+        # The pipeline works on chunks of the runner's work size (16 articles; 64 on Dask) for
+        # parallelism and load balance; the store commits every batch_size articles (a commit costs
+        # about the same whatever its size).
         owned = runner is None  # a runner passed in stays open for the caller's next run
         if runner is None:
             engine = engine or ("processes" if n_process > 1 else "local")
             runner = make_runner(engine, settings=settings, ingestor=ingestor, processes=n_process, **engine_options)
+        chunks = list(_batches(todo, min(batch_size, getattr(runner, "work_size", WORK_SIZE))))
         pending: list[tuple[Any, Any]] = []
         waiting = 0
 
