@@ -12,10 +12,10 @@ PORT ?=
 .PHONY: install data vendor run test package-test bench train lint format chromium screenshot clean
 
 $(STAMP): pyproject.toml
-	@# Create the virtual environment and install eventmap with its dev tools.
+	@# Create the virtual environment and install eventmap with its dev tools and the Dask engine.
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -55,6 +55,8 @@ bench: data vendor chromium
 	$(BIN)/python bench/bench_gazetteer.py
 	$(BIN)/python bench/bench_geoparse.py
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_store.py
+	$(BIN)/python bench/bench_dask.py
 	$(BIN)/python bench/eval_events.py
 	$(BIN)/python bench/bench_export.py
 	$(BIN)/python bench/bench_dashboard.py

@@ -2,7 +2,7 @@
 
 The dashboard reads the merged events, asks which generation the store is at, lists the stored
 articles, ingests uploads (through :func:`geodata.ingest.ingest_articles`, the same path as
-``eventmap ingest``, so through ``EventStore.add``), and records corrections and article removals
+``eventmap ingest``, so through ``Store.add``), and records corrections and article removals
 (:mod:`geodata.corrections`, an overlay the store applies on read). When the store's API changes,
 only this module changes.
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from geodata.config import Settings
     from geodata.ingest import IngestReport
-    from geodata.store import EventStore
+    from geodata.store import Store
 
 __all__ = [
     "articles",
@@ -39,33 +39,33 @@ __all__ = [
 ]
 
 
-def open_store(store: EventStore | str | Path) -> EventStore:
-    """The :class:`~geodata.store.EventStore` of a folder (a store is passed through)."""
-    from geodata.store import EventStore
+def open_store(store: Store | str | Path) -> Store:
+    """The store of a folder (:func:`geodata.store.open_store`; a store is passed through)."""
+    from geodata.store import open_store as open_
 
-    return store if isinstance(store, EventStore) else EventStore(store)
+    return open_(store)
 
 
-def generation(store: EventStore) -> str:
+def generation(store: Store) -> str:
     """Changes on every write to the store and on every correction recorded."""
     from geodata.corrections import corrections_version
 
-    return f"{store.manifest()['generation']}+{corrections_version(store.path)}"
+    return f"{store.generation}+{corrections_version(store.path)}"
 
 
-def events(store: EventStore) -> gpd.GeoDataFrame:
+def events(store: Store) -> gpd.GeoDataFrame:
     """The merged events, corrections applied (the store applies them on its read path)."""
     return store.events()
 
 
-def corrections(store: EventStore) -> list[dict[str, Any]]:
+def corrections(store: Store) -> list[dict[str, Any]]:
     """Every correction recorded for the store."""
     from geodata.corrections import load_corrections
 
     return load_corrections(store.path)
 
 
-def articles(store: EventStore) -> pd.DataFrame:
+def articles(store: Store) -> pd.DataFrame:
     """The stored articles that are not removed: doc_id, title, source, published, path, n_events."""
     from geodata.corrections import removed_articles
 
@@ -74,21 +74,21 @@ def articles(store: EventStore) -> pd.DataFrame:
     return frame[~frame["doc_id"].isin(gone)].reset_index(drop=True) if gone else frame
 
 
-def record(store: EventStore, correction: Mapping[str, Any]) -> None:
+def record(store: Store, correction: Mapping[str, Any]) -> None:
     """Record one correction with the store."""
     from geodata.corrections import record_correction
 
     record_correction(store.path, correction)
 
 
-def remove_article(store: EventStore, doc_id: str) -> None:
+def remove_article(store: Store, doc_id: str) -> None:
     """Remove an article and its events from every reader of the store (an overlay; undone by restore)."""
     from geodata.corrections import article_removal
 
     record(store, article_removal(doc_id))
 
 
-def restore_article(store: EventStore, doc_id: str) -> None:
+def restore_article(store: Store, doc_id: str) -> None:
     """Bring back a removed article."""
     from geodata.corrections import article_removal
 
@@ -97,7 +97,7 @@ def restore_article(store: EventStore, doc_id: str) -> None:
 
 def ingest(
     items: Sequence[Any],
-    store: EventStore,
+    store: Store,
     settings: Settings,
     *,
     ingestor: Any = None,

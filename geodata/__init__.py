@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS = {
     "Article": "geodata.articles",
+    "EventQuery": "geodata.store",
     "EventStore": "geodata.store",
     "Gazetteer": "geodata.geocoding.gazetteer",
     "Geoparser": "geodata.nlp.geoparse",
@@ -34,6 +35,7 @@ _EXPORTS = {
     "geocode_places": "geodata.geocoding.frames",
     "load_settings": "geodata.config",
     "open_gazetteer": "geodata.gazetteer",
+    "open_store": "geodata.store",
     "place_shapes": "geodata.geocoding.frames",
 }
 

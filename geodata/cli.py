@@ -452,8 +452,15 @@ def _store_option(func):
 @click.option("--source", metavar="URL", help="Source of every article (overrides the files).")
 @click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 16), help="Worker processes.")
 @click.option(
-    "--batch-size", default=16, show_default=True, type=click.IntRange(1, 1000), help="Articles per atomic write."
+    "--batch-size", default=64, show_default=True, type=click.IntRange(1, 10000), help="Articles per atomic write."
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "processes", "dask"]),
+    help="Where the pipeline runs (default: processes when --processes > 1, else local).",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler (tcp://host:8786); default: a local cluster.")
+@click.option("--workers", type=click.IntRange(1, 1024), help="Worker processes of the local Dask cluster.")
 @click.pass_context
 def ingest(
     ctx: click.Context,
@@ -463,14 +470,26 @@ def ingest(
     source: str | None,
     processes: int,
     batch_size: int,
+    engine: str | None,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
-    """Read article files and folders, extract their events and add them to the store."""
+    """Read article files and folders, extract their events and add them to the store.
+
+    With --engine dask the pipeline runs on a Dask cluster: a local one (--workers N), or the
+    cluster of --scheduler ADDRESS; this process reads the files and commits the results.
+    """
     from geodata.articles import parse_date
     from geodata.ingest import ingest_paths
 
     settings = _settings(ctx, store_dir=store)
     if published is not None and parse_date(published) is None:
         _fail(f"--published {published!r} is not a date; use YYYY-MM-DD", 2)
+    if (scheduler or workers) and engine not in (None, "dask"):
+        _fail("--scheduler and --workers go with --engine dask", 2)
+    engine_options = {"scheduler": scheduler, "workers": workers} if engine == "dask" or scheduler or workers else {}
+    if engine_options:
+        engine = "dask"
     state: dict[str, Any] = {}
 
     def progress(done: int, total: int) -> None:
@@ -490,8 +509,10 @@ def ingest(
             source=source,
             batch_size=batch_size,
             n_process=processes,
+            engine=engine,
             progress=progress,
             on_error=lambda err: click.echo(f"eventmap: skipped {err}", err=True),
+            **engine_options,
         )
     except GeodataError as err:
         _fail(str(err))
@@ -528,7 +549,7 @@ def events(
     """Export the stored events (one row per event and place) with the columns of DESIGN.md."""
     import tempfile
 
-    from geodata.store import EventStore, filter_events, write_events
+    from geodata.store import EventQuery, open_store, write_events
 
     settings = _settings(ctx, store_dir=store)
     if not (settings.store_dir / "manifest.json").exists():
@@ -536,19 +557,16 @@ def events(
     if output is None and fmt in ("parquet", "gpkg"):
         _fail(f"--format {fmt} is binary: give -o FILE", 2)
     try:
-        frame = filter_events(
-            EventStore(settings.store_dir).events(),
-            categories=list(categories) or None,
-            since=since,
-            until=until,
-            countries=list(countries) or None,
-        )
+        query = EventQuery(categories=categories or None, since=since, until=until, countries=countries or None)
+        store = open_store(settings.store_dir)
+        # GeoParquet is written straight from Arrow; the other formats need a GeoDataFrame.
+        events = store.table(query) if fmt == "parquet" else store.events(query)
         if output is not None:
-            write_events(frame, output, fmt)
-            click.echo(f"{len(frame)} event rows → {output}", err=True)
+            write_events(events, output, fmt)
+            click.echo(f"{len(events)} event rows → {output}", err=True)
             return
         with tempfile.TemporaryDirectory() as tmp:
-            path = write_events(frame, Path(tmp) / f"events.{fmt}", fmt)
+            path = write_events(events, Path(tmp) / f"events.{fmt}", fmt)
             click.echo(path.read_text(encoding="utf-8"), nl=False)
     except GeodataError as err:
         _fail(str(err), 2)

@@ -45,7 +45,16 @@ class EventCount:
 
 
 def count_events(rows: Any) -> EventCount:
-    """Count the events of a frame or of an iterable of row dicts (distinct ``event_id``)."""
+    """Count the events of a frame, an Arrow table or an iterable of row dicts (distinct ``event_id``)."""
+    if hasattr(rows, "num_rows"):  # an Arrow table: counted without converting it
+        import pyarrow.compute as pc
+
+        if not rows.num_rows:
+            return EventCount(0, 0, 0)
+        names = rows.column_names
+        events = pc.count_distinct(rows["event_id"]).as_py() if "event_id" in names else rows.num_rows
+        places = pc.count_distinct(rows["place_id"]).as_py() if "place_id" in names else 0
+        return EventCount(events, places, rows.num_rows)
     if hasattr(rows, "columns"):
         n = len(rows)
         if not n:

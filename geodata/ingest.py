@@ -1,9 +1,11 @@
-"""Ingest: article files → geoparse → events → the GeoParquet store, in atomic batches.
+"""Ingest: article files → geoparse → events → the event store, in atomic batches.
 
 Each batch of articles becomes visible in the store at once (see :mod:`geodata.store`), so a crash
 or a kill loses at most the batch in flight and the next run picks up where it stopped. Articles
 already stored (same ``doc_id``) are skipped before any work is done on them. A bad file gives one
-error line and never stops the run.
+error line and never stops the run. The pipeline runs where the engine says
+(:mod:`geodata.runners`: this process, forked processes or a Dask cluster); this process only
+commits the tables the workers return.
 
 >>> from geodata.ingest import ingest_paths
 >>> report = ingest_paths(["examples"], "eventmap-store")  # doctest: +SKIP
@@ -13,7 +15,7 @@ error line and never stops the run.
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,14 +27,21 @@ from geodata.config import Settings, load_settings
 from geodata.corrections import apply_corrections, load_corrections
 from geodata.counts import count_events, plural
 from geodata.errors import ArticleError
-from geodata.store import EventStore
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from geodata.runners import Runner
+    from geodata.store import Store
+
 __all__ = ["IngestReport", "Ingestor", "events_to_geodataframe", "ingest_articles", "ingest_paths"]
 
 Progress = Callable[[int, int], None]
+
+#: Articles the pipeline takes at a time (a worker's task); commits gather several.
+WORK_SIZE = 16
+#: Articles per store commit by default.
+BATCH_SIZE = 64
 
 
 @dataclass
@@ -46,6 +55,9 @@ class IngestReport:
     added_rows: int = 0
     added_events: int = 0  # distinct events (geodata.counts): what "N events" means everywhere
     seconds: float = 0.0
+    #: Seconds spent committing to the store, in all and per batch (the rest is reading and the pipeline).
+    store_seconds: float = 0.0
+    commit_seconds: list[float] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for people."""
@@ -59,17 +71,9 @@ class IngestReport:
 
 def events_to_geodataframe(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
     """Event rows → GeoDataFrame with the store's columns, Points at the places (EPSG:4326)."""
-    import geopandas as gpd
+    from geodata.store.schema import table_to_frame, to_events_table
 
-    from geodata.geocoding.frames import CRS, points_from_latlon
-    from geodata.model import EVENT_COLUMNS, STORE_EXTRA_COLUMNS
-    from geodata.store import empty_events_frame
-
-    if not rows:
-        return empty_events_frame()
-    columns = EVENT_COLUMNS + STORE_EXTRA_COLUMNS
-    geometry = points_from_latlon([r.get("lat") for r in rows], [r.get("lon") for r in rows])
-    return gpd.GeoDataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns, geometry=geometry, crs=CRS)
+    return table_to_frame(to_events_table(rows))
 
 
 class Ingestor:
@@ -117,69 +121,8 @@ def _batches(items: list[Article], size: int) -> Iterator[list[Article]]:
         yield items[start : start + size]
 
 
-def _article_row(article: Article, n_events: int) -> dict[str, Any]:
-    return {
-        "doc_id": article.doc_id,
-        "title": article.title,
-        "source": article.source,
-        "published": article.published,
-        "path": article.path,
-        "author": article.author,
-        "encoding": article.encoding,
-        "n_events": n_events,
-        "ingested_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "text": article.text,
-    }
-
-
-def ingest_articles(
-    articles: Iterable[Article],
-    store: EventStore | str | Path,
-    *,
-    settings: Settings | None = None,
-    ingestor: Ingestor | None = None,
-    batch_size: int = 16,
-    n_process: int = 1,
-    progress: Progress | None = None,
-    report: IngestReport | None = None,
-) -> IngestReport:
-    """Extract and store the events of articles already read (skipping those already stored)."""
-    started = time.perf_counter()
-    store = store if isinstance(store, EventStore) else EventStore(store)
-    report = report or IngestReport()
-    known = store.doc_ids()
-    todo, seen = [], set()
-    for article in articles:
-        if article.doc_id in known or article.doc_id in seen:
-            report.skipped_docs.append(article.doc_id)
-        else:
-            seen.add(article.doc_id)
-            todo.append(article)
-    done = 0
-    if progress:
-        progress(0, len(todo))
-    if todo:
-        ingestor = ingestor or Ingestor(settings)
-        batches = list(_batches(todo, batch_size))
-        corrections = load_corrections(store.path)
-        for batch, rows in zip(batches, _rows_for(ingestor, batches, n_process), strict=True):
-            # Users' corrections of earlier articles apply to the new rows too (geodata/corrections.py).
-            frame = apply_corrections(events_to_geodataframe(rows), corrections)
-            counts = frame.groupby("doc_id")["event_id"].nunique().to_dict() if len(frame) else {}
-            result = store.add([_article_row(a, int(counts.get(a.doc_id, 0))) for a in batch], frame)
-            report.added_docs.extend(result.added_docs)
-            report.skipped_docs.extend(result.skipped_docs)
-            report.added_rows += result.added_rows
-            added = frame[frame["doc_id"].isin(result.added_docs)] if len(frame) else frame
-            report.added_events += count_events(added).events
-            done += len(batch)
-            if progress:
-                progress(done, len(todo))
-    report.seconds += time.perf_counter() - started
-    return report
-
-
 def _rows_for(ingestor: Ingestor, batches: list[list[Article]], n_process: int) -> Iterator[list[dict[str, Any]]]:
+    """Event rows per batch, in order (forked workers when ``n_process`` > 1); used by ``eventmap extract``."""
     if n_process <= 1 or len(batches) <= 1:
         for batch in batches:
             yield ingestor.process(batch)
@@ -192,17 +135,116 @@ def _rows_for(ingestor: Ingestor, batches: list[list[Article]], n_process: int) 
         yield from pool.imap(_work, batches)
 
 
+def ingest_articles(
+    articles: Iterable[Article],
+    store: Store | str | Path,
+    *,
+    settings: Settings | None = None,
+    ingestor: Ingestor | None = None,
+    batch_size: int = BATCH_SIZE,
+    n_process: int = 1,
+    engine: str | None = None,
+    runner: Runner | None = None,
+    progress: Progress | None = None,
+    report: IngestReport | None = None,
+    **engine_options: Any,
+) -> IngestReport:
+    """Extract and store the events of articles already read (skipping those already stored).
+
+    ``engine`` names the runner (:data:`geodata.runners.RUNNERS`; default ``processes`` when
+    ``n_process`` > 1, else ``local``) and ``engine_options`` its options (``scheduler``,
+    ``workers``); or pass a ready ``runner``. Every engine commits through the same
+    :meth:`~geodata.store.base.Store.add`, one atomic write per batch.
+    """
+    from geodata.runners import make_runner
+    from geodata.store import open_store
+
+    started = time.perf_counter()
+    store = open_store(store)
+    report = report or IngestReport()
+    articles = list(articles)
+    known = store.has(a.doc_id for a in articles)
+    todo, seen = [], set()
+    for article in articles:
+        if article.doc_id in known or article.doc_id in seen:
+            report.skipped_docs.append(article.doc_id)
+        else:
+            seen.add(article.doc_id)
+            todo.append(article)
+    done = 0
+    if progress:
+        progress(0, len(todo))
+    if todo:
+        # The pipeline works on chunks of the runner's work size (16 articles; 64 on Dask) for
+        # parallelism and load balance; the store commits every batch_size articles (a commit costs
+        # about the same whatever its size).
+        owned = runner is None  # a runner passed in stays open for the caller's next run
+        if runner is None:
+            engine = engine or ("processes" if n_process > 1 else "local")
+            runner = make_runner(engine, settings=settings, ingestor=ingestor, processes=n_process, **engine_options)
+        chunks = list(_batches(todo, min(batch_size, getattr(runner, "work_size", WORK_SIZE))))
+        pending: list[tuple[Any, Any]] = []
+        waiting = 0
+
+        corrections = load_corrections(store.path) if getattr(store, "path", None) is not None else []
+
+        def commit() -> None:
+            nonlocal done, waiting
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            article_rows = pa.concat_tables([a for a, _ in pending])
+            event_rows = pa.concat_tables([e for _, e in pending])
+            if corrections:  # users' corrections of earlier articles apply to new rows too
+                from geodata.store.schema import table_to_frame, to_events_table
+
+                corrected = apply_corrections(table_to_frame(event_rows), corrections)
+                event_rows = to_events_table(corrected).select(event_rows.column_names)
+            begun = time.perf_counter()
+            result = store.add(article_rows, event_rows)
+            spent = time.perf_counter() - begun
+            report.store_seconds += spent
+            report.commit_seconds.append(spent)
+            report.added_docs.extend(result.added_docs)
+            report.skipped_docs.extend(result.skipped_docs)
+            report.added_rows += result.added_rows
+            if result.added_docs and event_rows.num_rows:
+                added = event_rows.filter(pc.is_in(event_rows["doc_id"], pa.array(result.added_docs)))
+                report.added_events += count_events(added).events
+            done += waiting
+            pending.clear()
+            waiting = 0
+            if progress:
+                progress(done, len(todo))
+
+        with runner if owned else contextlib.nullcontext():
+            for chunk, tables in zip(chunks, runner.run(chunks), strict=True):
+                pending.append(tables)
+                waiting += len(chunk)
+                if waiting >= batch_size:
+                    commit()
+            if pending:
+                commit()
+        wait = getattr(store, "wait", None)
+        if wait is not None:  # let the store finish its background compaction before the process ends
+            wait()
+    report.seconds += time.perf_counter() - started
+    return report
+
+
 def ingest_paths(
     paths: Iterable[str | Path],
-    store: EventStore | str | Path,
+    store: Store | str | Path,
     *,
     settings: Settings | None = None,
     published: str | None = None,
     source: str | None = None,
-    batch_size: int = 16,
+    batch_size: int = BATCH_SIZE,
     n_process: int = 1,
+    engine: str | None = None,
     progress: Progress | None = None,
     on_error: Callable[[ArticleError], None] | None = None,
+    **engine_options: Any,
 ) -> IngestReport:
     """Read files and folders, extract their events and add them to the store.
 
@@ -211,13 +253,16 @@ def ingest_paths(
     paths
         Files (``.txt``, ``.md``, ``.html``) and folders (searched recursively).
     store
-        An :class:`~geodata.store.EventStore` or its folder.
+        A store (:func:`~geodata.store.open_store`) or its folder.
     published, source
         Override the publication date and source of every article.
     batch_size
         Articles per atomic store write.
     n_process
         Worker processes for the model (forked; the store is written by this process only).
+    engine, engine_options
+        Where the pipeline runs: ``local``, ``processes`` or ``dask`` (with ``scheduler`` and
+        ``workers``); see :mod:`geodata.runners`.
     progress
         Called as ``progress(done, total)`` after each batch.
     on_error
@@ -240,5 +285,13 @@ def ingest_paths(
         else:
             articles.append(item)
     return ingest_articles(
-        articles, store, settings=settings, batch_size=batch_size, n_process=n_process, progress=progress, report=report
+        articles,
+        store,
+        settings=settings,
+        batch_size=batch_size,
+        n_process=n_process,
+        engine=engine,
+        progress=progress,
+        report=report,
+        **engine_options,
     )

@@ -14,9 +14,10 @@ import geopandas as gpd
 import pytest
 from click.testing import CliRunner
 
+from geodata.articles import doc_id_for
 from geodata.cli import main
 from geodata.ingest import ingest_paths
-from geodata.store import EventStore
+from geodata.store import EventStore, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 BRIEF = "Curfew in Esmeraldas\nPublished: 2026-02-11\nSource: https://example.org/e\n\nThe governor imposed a night curfew in Esmeraldas on Tuesday after clashes between soldiers and gunmen killed four people.\n"
@@ -175,3 +176,108 @@ def test_ingest_a_very_long_article_is_processed_with_offsets_right(tmp_path, se
     assert article["text"][int(row["place_start"]) : int(row["place_end"])] == "Tumaco"  # offsets into the whole text
     assert article["text"][int(row["sentence_start"]) : int(row["sentence_end"])] == event == row["sentence"]
     assert row["date"] == "2026-02-10"
+
+
+def _write_corpus(folder, n, seed):
+    from geodata.synthetic import synthetic_article_texts
+
+    folder.mkdir()
+    for name, text in synthetic_article_texts(n, seed=seed):
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+_UPLOADER = """
+import sys
+from pathlib import Path
+from dashboard.data import ingest_uploads
+from geodata.config import load_settings
+from geodata.store import open_store
+store = open_store(sys.argv[1])
+for path in sys.argv[2:]:
+    print(ingest_uploads([Path(path)], store, load_settings())[-1], flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_ingest_two_writers_an_upload_and_a_kill_store_every_article_once(tmp_path, gazetteer_path, settings):
+    corpora = [_write_corpus(tmp_path / f"corpus-{n}", 48, seed=40 + n) for n in range(3)]
+    uploads = sorted(_write_corpus(tmp_path / "uploads", 6, seed=50).iterdir())
+    store_path = tmp_path / "store"
+    env = {**os.environ, **_env(gazetteer_path, store_path)}
+
+    def ingest(folder):
+        command = [sys.executable, "-m", "geodata.cli", "ingest", str(folder), "--batch-size", "4"]
+        return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+
+    writers = [ingest(corpora[0]), ingest(corpora[1])]
+    victim = ingest(corpora[2])
+    uploader = subprocess.Popen(
+        [sys.executable, "-c", _UPLOADER, str(store_path), *map(str, uploads)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    victim_docs = {doc_id_for(p.read_text()) for p in corpora[2].iterdir()}
+    reader = open_store(store_path)
+    reads = 0
+    while any(p.poll() is None for p in [*writers, uploader]) or victim.poll() is None:
+        if victim.poll() is None and reader.has(victim_docs):
+            victim.send_signal(signal.SIGKILL)  # kill -9 a writer that has committed part of its corpus
+        reader.events()  # a reader never fails, whatever the writers are doing
+        reads += 1
+    outputs = [p.communicate() for p in [*writers, uploader]]
+    assert all(p.returncode == 0 for p in [*writers, uploader]), outputs
+    assert victim.returncode == -signal.SIGKILL
+    assert 0 < len(open_store(store_path).has(victim_docs)) < len(victim_docs), "killed mid-run"
+    rerun = ingest(corpora[2])
+    assert rerun.wait(timeout=600) == 0, rerun.communicate()
+    store = open_store(store_path)
+    articles = store.articles(columns=["doc_id"])
+    assert articles["doc_id"].is_unique and len(articles) == 3 * 48 + 6
+    reports = store.reports()
+    assert not reports.duplicated(["event_id", "place_id", "place_role", "place_start"]).any()
+    sequential = ingest_paths([*corpora, *uploads], tmp_path / "sequential", settings=settings)
+    assert len(sequential.added_docs) == len(articles)
+    expected = open_store(tmp_path / "sequential")
+    assert sorted(map(tuple, reports[["event_id", "place_id", "place_role"]].to_numpy())) == sorted(
+        map(tuple, expected.reports()[["event_id", "place_id", "place_role"]].to_numpy())
+    )
+    merged, merged_expected = store.events(), expected.events()
+    assert sorted(zip(merged["event_id"], merged["place_id"], merged["n_sources"], strict=True)) == sorted(
+        zip(merged_expected["event_id"], merged_expected["place_id"], merged_expected["n_sources"], strict=True)
+    )
+    assert not merged.duplicated(["event_id", "place_id", "place_role", "place_start"]).any()
+    assert reads > 0
+
+
+def test_ingest_commits_every_batch_size_articles_while_the_pipeline_works_in_chunks(tmp_path, settings):
+    from geodata.articles import read_articles
+
+    folder = _write_corpus(tmp_path / "corpus", 40, seed=45)
+    articles = [a for a in read_articles([folder]) if not isinstance(a, Exception)]
+    seen = []
+    report = ingest_paths(
+        [folder], settings.store_dir, settings=settings, batch_size=24, progress=lambda done, total: seen.append(done)
+    )
+    assert len(report.commit_seconds) == 2 and seen == [0, 32, 40]  # chunks of 16: commits after 32 and 40
+    store = open_store(settings.store_dir)
+    assert store.counts().articles == len(articles) == 40
+    assert [p["docs"] for p in store.manifest()["parts"]] == [32, 8]
+
+
+def test_store_keeps_every_field_the_pipeline_extracts(tmp_path, settings):
+    from geodata.articles import read_articles
+    from geodata.ingest import Ingestor
+
+    (tmp_path / "a.txt").write_text(BRIEF)
+    article = next(a for a in read_articles([tmp_path / "a.txt"]) if not isinstance(a, Exception))
+    rows = Ingestor(settings).process([article])
+    assert rows and any(r["figures"] for r in rows) and any(r["place_candidates"] for r in rows)
+    ingest_paths([tmp_path / "a.txt"], settings.store_dir, settings=settings)
+    stored = open_store(settings.store_dir).reports().set_index(["event_id", "place_id", "place_role"])
+    for row in rows:
+        back = stored.loc[(row["event_id"], row["place_id"], row["place_role"])]
+        for column in ("figures", "place_candidates", "triggers", "actors", "evidence"):
+            assert back[column] == row[column], f"{column} changed in the store; update geodata/store/schema.py"
