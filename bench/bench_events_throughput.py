@@ -47,7 +47,15 @@ def _ingest(checkout: Path, folder: Path, processes: int) -> float:
     try:
         started = time.perf_counter()
         subprocess.run(
-            [str(checkout / ".venv" / "bin" / "eventmap"), "ingest", str(folder), "--store", str(store), "--processes", str(processes)],
+            [
+                str(checkout / ".venv" / "bin" / "eventmap"),
+                "ingest",
+                str(folder),
+                "--store",
+                str(store),
+                "--processes",
+                str(processes),
+            ],
             check=True,
             capture_output=True,
         )
@@ -79,7 +87,9 @@ def main() -> int:
     print(f"ingest of {n} articles, {args.processes} process(es), medians of {args.runs} alternating runs:")
     print(f"  this checkout {n / statistics.median(ours):6.1f} articles/s ({statistics.median(ours):.1f} s)")
     print(f"  baseline      {n / statistics.median(theirs):6.1f} articles/s ({statistics.median(theirs):.1f} s)")
-    print(f"  throughput ratio (this / baseline): {statistics.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})")
+    print(
+        f"  throughput ratio (this / baseline): {statistics.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})"
+    )
     return 0
 
 

@@ -76,7 +76,9 @@ def evaluate(gold: list[dict], texts: dict[str, str], outputs: dict[str, list[di
     for row in gold:
         key = f"{row['corpus']}:{row['doc_id']}"
         text = texts[key]
-        found = [e for e in outputs.get(key, []) if e.get("place_role") in (None, "event", "focus") and _covers(e, row, text)]
+        found = [
+            e for e in outputs.get(key, []) if e.get("place_role") in (None, "event", "focus") and _covers(e, row, text)
+        ]
         mapped = [e for e in found if (e.get("status") or "reported") in MAPPED_STATUSES]
         gold_mapped = [ev for ev in row["events"] if ev["status"] in MAPPED_STATUSES]
         gold_cats = {ev["category"] for ev in gold_mapped}
@@ -101,7 +103,9 @@ def evaluate(gold: list[dict], texts: dict[str, str], outputs: dict[str, list[di
             if ev.get("place"):
                 located_total += 1
                 places = [e for e in mapped if e["category"] == ev["category"] and e.get("lat") is not None]
-                near = any(haversine_km(e["lat"], e["lon"], ev["place"]["lat"], ev["place"]["lon"]) < 161 for e in places)
+                near = any(
+                    haversine_km(e["lat"], e["lon"], ev["place"]["lat"], ev["place"]["lon"]) < 161 for e in places
+                )
                 located_found += 1
                 located += near
         for ev in row["events"]:
@@ -148,7 +152,9 @@ def _baseline(checkout: Path, documents: list[dict]) -> tuple[dict[str, list[dic
         docs, out = Path(tmp) / "docs.jsonl", Path(tmp) / "out.jsonl"
         docs.write_text("".join(json.dumps(d) + "\n" for d in documents), encoding="utf-8")
         started = time.perf_counter()
-        subprocess.run([str(checkout / ".venv" / "bin" / "eventmap"), "extract", "--jsonl", str(docs), "-o", str(out)], check=True)
+        subprocess.run(
+            [str(checkout / ".venv" / "bin" / "eventmap"), "extract", "--jsonl", str(docs), "-o", str(out)], check=True
+        )
         elapsed = time.perf_counter() - started
         return {r["id"]: r["events"] for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}, elapsed
 

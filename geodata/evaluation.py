@@ -232,7 +232,9 @@ def run_extract(
     rows_by_doc: dict[str, list[dict]] = {a.doc_id: [] for a in articles}
     for rows in _rows_for(ingestor, list(_batches(articles, 16)), n_process):
         for row in rows:
-            if row["place_role"] in ("event", "focus", "unknown") and (all_statuses or row["status"] in MAPPED_STATUSES):
+            if row["place_role"] in ("event", "focus", "unknown") and (
+                all_statuses or row["status"] in MAPPED_STATUSES
+            ):
                 rows_by_doc[row["doc_id"]].append(row)
     elapsed = time.perf_counter() - started
     outputs = []

@@ -62,6 +62,7 @@ STATUSES = tuple(s.value for s in Status)
 #: Statuses drawn on maps by default; the others stay in the table behind a filter.
 MAPPED_STATUSES = (Status.REPORTED.value, Status.PLANNED.value)
 
+
 @dataclass(frozen=True)
 class Subtype:
     """One subtype of ``taxonomy.toml`` with its codes in ACLED and CAMEO."""
@@ -119,8 +120,7 @@ def _load_subtypes(path: Path = TAXONOMY_PATH) -> dict[str, Subtype]:
 #: Every subtype by its full name ("military.strike"), in the taxonomy's order.
 SUBTYPES: dict[str, Subtype] = _load_subtypes()
 CATEGORY_LABELS = {
-    name: raw["label"]
-    for name, raw in tomllib.loads(TAXONOMY_PATH.read_text(encoding="utf-8"))["categories"].items()
+    name: raw["label"] for name, raw in tomllib.loads(TAXONOMY_PATH.read_text(encoding="utf-8"))["categories"].items()
 }
 
 #: Roles of a row's place: where it happened (``event``, or the article's ``focus`` when the text

@@ -23,7 +23,6 @@ import datetime as dt
 import os
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from geodata.errors import ConfigurationError
@@ -161,7 +160,7 @@ def _worker_settings(settings: Settings | None, client_gazetteer: str | None) ->
 
     settings = settings or load_settings()
     if client_gazetteer is not None and str(settings.gazetteer_path) == client_gazetteer:
-        settings = replace(settings, gazetteer_path=default_gazetteer_path())
+        settings = settings.model_copy(update={"gazetteer_path": default_gazetteer_path()})
     return settings
 
 

@@ -284,8 +284,9 @@ def test_ingest_stores_the_encoding_and_reads_stores_written_before_it(tmp_path,
     ingest_paths([first], settings.store_dir, settings=settings)
     store = EventStore(settings.store_dir)
     (part,) = store.manifest()["parts"]
-    old = pd.read_parquet(store.path / part["articles"]).drop(columns=["encoding"])
-    old.to_parquet(store.path / part["articles"])  # as a store written before the column existed
+    articles_file = store.path / "articles" / f"{part['name']}.parquet"
+    old = pd.read_parquet(articles_file).drop(columns=["encoding"])
+    old.to_parquet(articles_file)  # as a store written before the column existed
     second = tmp_path / "second.txt"
     second.write_bytes("Floods in Nariño\n\nRivers rose in Tumaco on Monday, officials said.".encode("latin-1"))
     ingest_paths([second], settings.store_dir, settings=settings)

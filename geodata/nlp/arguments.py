@@ -298,7 +298,8 @@ def date_for(
     """The date of the trigger: one hanging from it, else from the clauses above it, else the sentence's.
 
     A date that hangs from another event's trigger is that event's ("since last September" of a
-    campaign told in a relative clause is not the date of the sentence's main event). ``own`` are
+    campaign told in a relative clause is not the date of the sentence's main event), unless that
+    event's clause holds this trigger ("agreed on Monday to extend the tariff pause"). ``own`` are
     the other trigger words of the same event.
     """
     if not dates:
@@ -313,6 +314,8 @@ def date_for(
         owner = _owning_trigger(token, triggers)
         if owner in own:
             rank = 0
+        elif owner is not None and owner in above:
+            rank = 1  # the date of an event whose clause holds this one ("blocked roads on Friday to protest")
         elif owner is not None:
             continue  # another event's date
         else:

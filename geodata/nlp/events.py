@@ -40,11 +40,11 @@ from typing import TYPE_CHECKING, Any
 
 from geodata.gazetteer import geo_precision, open_gazetteer
 from geodata.lang import load_language
-from geodata.model import SUBTYPES, Status
+from geodata.model import MAPPED_STATUSES, SUBTYPES, Status
 from geodata.nlp.arguments import EventPlace, attach_places, clause_of, date_for, figures_for, participants
 from geodata.nlp.classify import make_classifier
 from geodata.nlp.dates import find_dates
-from geodata.nlp.factuality import event_status, status_features
+from geodata.nlp.factuality import event_status, is_opinion, status_features
 from geodata.nlp.figures import fatalities, find_figures
 from geodata.nlp.triggers import ParsedSentence, TriggerFinder, TriggerMention
 
@@ -248,6 +248,11 @@ class EventExtractor:
             if title and sentence.text.strip() == title:
                 continue  # the headline; the body tells the same events with their dates
             mentions.extend(self._sentence_events(sentence, places, place_ents, published, reference))
+        if article is not None and is_opinion(article.title, article.source, self.language.factuality):
+            for mention in mentions:
+                if mention.status in MAPPED_STATUSES and mention.date is None:
+                    mention.status = Status.COMMENTARY.value
+                    mention.status_cue = "no date of its own, in an opinion or analysis piece"
         events = _merge_mentions(mentions)
         doc_id = article.doc_id if article is not None else hashlib.sha1(doc.text.encode()).hexdigest()[:16]
         for event in events:

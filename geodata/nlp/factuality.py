@@ -10,7 +10,10 @@ subordinators (the cue words are data in ``geodata/lang/<code>/cues.toml``):
   governing verb of threat, demand, proposal or fear ("threatened to invade", "urged sanctions");
 - ``planned`` — a future auxiliary ("will vote"), "be to"/"be set to", a governing verb of
   planning ("plans to deploy", "agreed to hold talks"), or a date after publication;
-- ``commentary`` — a habitual or generic adverb on the clause ("elections are often violent");
+- ``commentary`` — a habitual or generic adverb on the clause ("elections are often violent"), or
+  an event with no date of its own in an opinion or analysis piece (:func:`is_opinion`: its title
+  starts "Analysis:" or "Opinion:", or its address is under /opinion/): such pieces argue about
+  patterns, and what they report as news (or announce) they date;
 - ``background`` — dated more than five years before publication;
 - ``reported`` — none of the above.
 
@@ -29,7 +32,7 @@ from geodata.model import Status
 if TYPE_CHECKING:
     from spacy.tokens import Token
 
-__all__ = ["BACKGROUND_YEARS", "event_status", "status_features"]
+__all__ = ["BACKGROUND_YEARS", "event_status", "is_opinion", "status_features"]
 
 BACKGROUND_YEARS = 5
 # Edges through which a word governs the trigger, so that its cues speak of the event: complements,
@@ -55,6 +58,22 @@ _GOVERNING_EDGES = {
 }
 _GOVERNING_PREPS = {"for", "of", "on", "to", "against", "about", "over"}
 _CUE_POS = {"VERB", "AUX", "ADJ"}
+
+
+def is_opinion(title: str | None, source: str | None, cues: dict[str, Any]) -> bool:
+    """Whether an article is labelled as opinion or analysis by its title or the section of its address.
+
+    >>> cues = {"opinion_title_labels": ["analysis"], "opinion_sections": ["opinion"]}
+    >>> is_opinion("Analysis: Why the curfews return", None, cues), is_opinion("Raids in Manta", None, cues)
+    (True, False)
+    >>> is_opinion(None, "https://example.org/opinion/2025/09/25/loop", cues)
+    True
+    """
+    label = (title or "").strip().lstrip("#").strip().split(":", 1)
+    if len(label) == 2 and label[0].strip().lower() in set(cues.get("opinion_title_labels", ())):
+        return True
+    path = (source or "").split("://", 1)[-1].split("?", 1)[0].lower().split("/")[1:]
+    return bool(set(path) & set(cues.get("opinion_sections", ())))
 
 
 def _years_before(date: str | None, published: str | None) -> float | None:

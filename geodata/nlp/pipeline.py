@@ -381,12 +381,14 @@ class WindowedAnnotator:
             for doc, spans, sents in zip(docs, extra, parsed, strict=True)
         ]
         window_pieces = self._run(
-            [doc[s:e].as_doc() for doc, spans in zip(docs, windows, strict=True) for s, e in spans],
+            [_piece(doc, s, e) for doc, spans in zip(docs, windows, strict=True) for s, e in spans],
             self.WINDOW_PIPES,
             batch_size,
         )
         sentence_pieces = self._run(
-            [s.as_doc() for sents in parsed for s in sents], self.SENTENCE_PIPES, max(8, batch_size // 4)
+            [_piece(s.doc, s.start, s.end) for sents in parsed for s in sents],
+            self.SENTENCE_PIPES,
+            max(8, batch_size // 4),
         )
         pieces_w, pieces_s = iter(window_pieces), iter(sentence_pieces)
         for doc, spans, sents in zip(docs, windows, parsed, strict=True):
@@ -417,6 +419,24 @@ class WindowedAnnotator:
         ``char_spans`` (one list per text) are annotated too, whatever their words.
         """
         yield from self.annotate([self.make_doc(text) for text in texts], char_spans, batch_size=batch_size)
+
+
+def _piece(doc: Doc, start: int, end: int) -> Doc:
+    """A new Doc of the tokens ``doc[start:end]`` with their sentence starts.
+
+    ``Span.as_doc`` costs the length of the whole doc, which makes a long article with many trigger
+    sentences quadratic; the pieces need only words, spaces and sentence starts.
+    """
+    from spacy.tokens import Doc as SpacyDoc
+
+    tokens = doc[start:end]
+    starts = [True] + [token.is_sent_start for token in tokens[1:]]
+    return SpacyDoc(
+        doc.vocab,
+        words=[token.text for token in tokens],
+        spaces=[bool(token.whitespace_) for token in tokens],
+        sent_starts=starts,
+    )
 
 
 def _break_at_newlines(doc: Doc) -> Doc:

@@ -81,7 +81,7 @@ TEXT_COLUMNS = frozenset(
         *("event_id", "doc_id", "title", "source", "published", "category", "subtype", "status"),
         *("acled_sub_event_type", "cameo_code", "sentence", "date", "date_end", "date_text", "date_precision"),
         *("place_text", "place_name", "place_id", "place_kind", "country_code", "admin1", "place_role"),
-        *("agent", "target", "place_reason", "path", "author", "ingested_at", "text"),
+        *("agent", "target", "place_reason", "path", "author", "ingested_at", "text", "encoding"),
     }
 )
 
