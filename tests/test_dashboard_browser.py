@@ -278,11 +278,11 @@ def test_dash008_url_restores_the_view(session, browser):
     other.goto(url)
     # The restored view is final once the search text has arrived and the filter ran with the query,
     # however long the text takes to load (the counter says "still loading" until then).
-    other.wait_for_function("window.eventmap && window.eventmap.spec && window.eventmap.text", timeout=60_000)
+    other.wait_for_function("window.eventmap && window.eventmap.spec && window.eventmap.text", timeout=120_000)
     other.wait_for_function(
         f"(t => t.startsWith('{shown:,} of') && !t.includes('still loading'))"
         "(document.getElementById('em-counter').textContent)",
-        timeout=60_000,
+        timeout=120_000,
     )
     assert other.input_value("#em-text") == "summit"
     assert not other.locator("#em-categories input[value='military']").is_checked()
