@@ -279,11 +279,18 @@ def test_dash008_url_restores_the_view(session, browser):
     # The restored view is final once the search text has arrived and the filter ran with the query,
     # however long the text takes to load (the counter says "still loading" until then).
     other.wait_for_function("window.eventmap && window.eventmap.spec && window.eventmap.text", timeout=120_000)
-    other.wait_for_function(
-        f"(t => t.startsWith('{shown:,} of') && !t.includes('still loading'))"
-        "(document.getElementById('em-counter').textContent)",
-        timeout=120_000,
-    )
+    try:
+        other.wait_for_function(
+            f"(t => t.startsWith('{shown:,} of') && !t.includes('still loading'))"
+            "(document.getElementById('em-counter').textContent)",
+            timeout=120_000,
+        )
+    except Exception as err:  # say what the restored page shows instead
+        raise AssertionError(
+            f"expected {shown:,} shown; the restored page says {other.inner_text('#em-counter')!r}, "
+            f"view {other.evaluate('JSON.stringify(window.eventmap.spec)')}, url {other.url}, "
+            f"debug {other.evaluate('JSON.stringify([!!window.eventmap.text, window.eventmap.lastKey, window.eventmap.pendingQuery, window.eventmap.loaded, window.eventmap.seq, window.eventmap.panelsRequested])')}"
+        ) from err
     assert other.input_value("#em-text") == "summit"
     assert not other.locator("#em-categories input[value='military']").is_checked()
     other.wait_for_function(f"new URLSearchParams(location.search).get('z') === {json.dumps(zoom)}", timeout=30_000)
