@@ -88,3 +88,41 @@ def serve_wsgi(app) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+def pick_option(
+    page, dropdown: str, name=None, *, search: str | None = None, exact: bool = False, timeout: float = 30_000
+) -> str:
+    """Open the Dash dropdown ``#dropdown`` and click its option named ``name`` (the first one if None).
+
+    ``search`` is typed into the menu's search box first (long lists show the matches only).
+    The option is looked up in the menu this dropdown opened (``aria-controls``), never by the
+    keyboard: another list on the page (the card's events, another open menu) may hold the same
+    words, and a key press goes wherever the focus happens to be on a busy machine.
+    Returns the text the dropdown shows afterwards.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    button = page.locator(f"#{dropdown}")
+    expanded = f"document.getElementById('{dropdown}').getAttribute('aria-expanded') === 'true'"
+    for _ in range(int(timeout // 5_000) or 1):
+        # A click may land while the menu is still closing from an earlier one, or before the page
+        # listens: click again until it is open.
+        if page.evaluate(expanded):
+            break
+        button.click()
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(expanded, timeout=5_000)
+    page.wait_for_function(expanded, timeout=5_000)
+    menu = button.get_attribute("aria-controls")
+    scope = page.locator(f"[id='{menu}']") if menu else page
+    if search is not None:
+        scope.locator("input").first.fill(search, timeout=timeout)
+    options = scope.get_by_role("option", name=name, exact=exact) if name is not None else scope.get_by_role("option")
+    options.first.click(timeout=timeout)
+    page.wait_for_function(
+        f"!document.getElementById('{dropdown}-value')"
+        f" || !document.getElementById('{dropdown}-value').classList.contains('dash-dropdown-placeholder')",
+        timeout=timeout,
+    )
+    return button.inner_text()

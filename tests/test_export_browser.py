@@ -130,10 +130,10 @@ def test_popup_shows_the_escaped_evidence_and_nothing_executes(offline_map):
               em.map.setView([em.d.places.lat[p], em.d.places.lon[p]], 12, {animate: false});
             }"""
         )
-        page.wait_for_function(HOSTILE_MARKER, timeout=10_000)
+        page.wait_for_function(HOSTILE_MARKER, timeout=30_000)
         page.click("[data-test-hostile='1']")
         popup = page.locator(".leaflet-popup-content")
-        popup.wait_for(timeout=10_000)
+        popup.wait_for(timeout=30_000)
         text = popup.inner_text()
         assert "Blast <script>window.__pwned=1</script> near" in text
         assert popup.locator("mark").inner_text() == "Manta"

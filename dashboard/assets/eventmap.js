@@ -450,6 +450,15 @@
       // The search text or the shapes arriving later only matter if a query waits for them / to draw areas.
       const key = JSON.stringify([d.generation, spec, !!(query && EM.text), EM.sizeByFatalities]);
       if (key === EM.lastKey) {
+        const last = EM.lastOutput;
+        const shown = document.getElementById("em-counter");
+        if (last && shown && shown.textContent !== last.counter) {
+          // Dash keeps only the outputs of the newest run of a callback: when the run that computed
+          // this view was overtaken (the search text and the area shapes arrive one after the
+          // other), its outputs were dropped. Send them again.
+          ensureDrawn("em-points", last.points, 3);
+          return [last.points, dc.no_update, last.counter, last.summary];
+        }
         if (EM.areasDrawn === EM.shapes) return [dc.no_update, dc.no_update, dc.no_update, dc.no_update];
         EM.areasDrawn = EM.shapes;
         EM.areaLayers = new Map();
@@ -490,6 +499,7 @@
         seq: (EM.filterSeq = (EM.filterSeq || 0) + 1), generation: d.generation, events: result.events,
         rows: result.shown, places: agg.places, fatalities: result.fatalities,
       };
+      EM.lastOutput = { points, counter, summary };
       return [points, areas, counter, summary];
     },
 

@@ -385,11 +385,23 @@ class WindowedAnnotator:
             self.WINDOW_PIPES,
             batch_size,
         )
-        sentence_pieces = self._run(
-            [_piece(s.doc, s.start, s.end) for sents in parsed for s in sents],
-            self.SENTENCE_PIPES,
-            max(8, batch_size // 4),
+        # A sentence repeated word for word (captions, footers, boilerplate) is parsed once.
+        distinct: dict[str, Any] = {}
+        for sents in parsed:
+            for s in sents:
+                distinct.setdefault(s.text, s)
+        parsed_once = dict(
+            zip(
+                distinct,
+                self._run(
+                    [_piece(s.doc, s.start, s.end) for s in distinct.values()],
+                    self.SENTENCE_PIPES,
+                    max(8, batch_size // 4),
+                ),
+                strict=True,
+            )
         )
+        sentence_pieces = [parsed_once[s.text] for sents in parsed for s in sents]
         pieces_w, pieces_s = iter(window_pieces), iter(sentence_pieces)
         for doc, spans, sents in zip(docs, windows, parsed, strict=True):
             placed = [(start, next(pieces_w)) for start, _ in spans]
