@@ -170,7 +170,9 @@ def _arrow(data: Any, name: str, default: Any = None) -> pa.Array:
         return data.column(name).combine_chunks()
     series = data[name]
     try:
-        return pa.array(series, from_pandas=True)
+        values = pa.array(series, from_pandas=True)
+        # pandas columns backed by Arrow come back in chunks: one array for what follows.
+        return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):  # mixed Python objects
         return pa.array([None if is_missing(v) else str(v) for v in series.tolist()], pa.string())
 
