@@ -15,6 +15,10 @@ serve`` does in the background at start), and Debian's headless Chromium is driv
   events payload answered (the store read, merged and encoded), and the process's peak RSS then.
 
     python bench/bench_dashboard.py [--sizes 1000 10000 100000 1000000] [--runs 3] [--reps 20] [--json out.json]
+                                    [--stores DIR]
+
+``--stores DIR`` keeps the synthetic stores in ``DIR`` (``store-<size>``) and reuses them on the
+next run, so a before/after comparison reads the same stores and skips the set-up.
 
 Goals (issue #12): at 1,000,000 events server start ≤ 10 s, RSS ≤ 2 GiB, first paint ≤ 4 s and
 filter → map redrawn p95 ≤ 300 ms; at 100,000 first paint ≤ 2.0 s and counter p95 ≤ 150 ms.
@@ -239,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         "--reps", type=int, default=10, help="rounds of filter changes per size (2 changes per kind each)"
     )
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--stores", type=Path, help="keep the synthetic stores here and reuse them (store-<size>)")
     args = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
@@ -252,7 +257,9 @@ def main(argv: list[str] | None = None) -> int:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         for n in args.sizes:
             t0 = time.perf_counter()
-            store = make_store(n, Path(tmp) / f"store-{n}")
+            store = (args.stores or Path(tmp)) / f"store-{n}"
+            if not (store / "manifest.json").is_file():
+                make_store(n, store)
             built = time.perf_counter() - t0
             started, rss, _ = server_start(store)
             app = create_app(store, settings, warm=False)

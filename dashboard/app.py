@@ -168,6 +168,10 @@ def create_app(
     store = storeio.open_store(store)
     # Dash's dev tools would otherwise ask plotly.com for the latest version (debug mode only).
     os.environ.setdefault("DASH_DISABLE_VERSION_CHECK", "true")
+    events = dashboard_data.EventData(store, settings, gazetteer=gazetteer)
+    if warm:
+        # Started first: reading the store (Arrow, mostly outside the GIL) overlaps the app's own set-up.
+        threading.Thread(target=_warm, args=(events,), name="eventmap-warm", daemon=True).start()
     app = Dash(
         __name__,
         title="eventmap",
@@ -176,7 +180,6 @@ def create_app(
         update_title=None,
         suppress_callback_exceptions=False,
     )
-    events = dashboard_data.EventData(store, settings, gazetteer=gazetteer)
     uploads = UploadJobs(store, settings, make_ingestor=lambda: _ingestor(settings))
     app.server.config["EVENTMAP_MAX_UPLOAD_BYTES"] = settings.max_upload_bytes
     basemap, names = _load_basemap(settings)
@@ -197,13 +200,11 @@ def create_app(
             labels_url=f"{prefix}eventmap-api/labels.json",
             online_tiles=settings.online_tiles,
             credit=credit,
-            articles=dashboard_data.article_options(events),
+            articles=dashboard_data.article_options(events, limit=dashboard_data.ARTICLE_OPTIONS_LIMIT),
         )
 
     app.layout = serve_layout
     register_callbacks(app, events, prefix=prefix, names=names, max_upload_bytes=settings.max_upload_bytes)
-    if warm:
-        threading.Thread(target=_warm, args=(events,), name="eventmap-warm", daemon=True).start()
     return app
 
 
@@ -222,5 +223,7 @@ def _warm(events: dashboard_data.EventData) -> None:
         snapshot.payload_gz()
         snapshot.text_gz()
         snapshot.shapes_gz()
+        # Last: every column of the rows, so the first card, correction or export does not wait.
+        snapshot.full_table()
     except Exception as err:  # warming is an optimisation; the first request will report real errors
         _log.warning("could not prepare the events in advance: %s", err)

@@ -12,6 +12,7 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_up
 
 from dashboard import ids
 from dashboard.data import (
+    ARTICLE_OPTIONS_LIMIT,
     NOT_A_PLACE,
     EventData,
     article_options,
@@ -219,6 +220,16 @@ def register_callbacks(
         return remove_article(data, doc_id), (ticks or 0) + 1
 
     @app.callback(
+        Output(ids.ARTICLES, "options", allow_duplicate=True),
+        Input(ids.ARTICLES, "search_value"),
+        State(ids.ARTICLES, "value"),
+        prevent_initial_call=True,
+    )
+    def search_articles(search, value):
+        # The layout lists the most recent articles only; typing searches every stored one.
+        return article_options(data, search=search or None, limit=ARTICLE_OPTIONS_LIMIT, keep=value)
+
+    @app.callback(
         Output(ids.DOWNLOAD, "data"),
         Output(ids.EXPORT_STATUS, "children"),
         Input(ids.EXPORT_REQUEST, "data"),
@@ -238,15 +249,17 @@ def register_callbacks(
         Input(ids.STORE_POLL, "n_intervals"),
         Input(ids.UPLOAD_JOB, "data"),
         State(ids.DATA_SOURCE, "data"),
-        State(ids.ARTICLES, "options"),
+        State(ids.ARTICLES, "search_value"),
+        State(ids.ARTICLES, "value"),
         prevent_initial_call=True,
     )
-    def on_store_change(_tick, _job, source, articles):
+    def on_store_change(_tick, _job, source, search, picked):
         new_source, options = store_change(
             data, source=source, prefix=prefix, names=names, max_upload_bytes=max_upload_bytes
         )
         opts = options or {}
-        fresh = article_options(data) if new_source else None
+        # What the user is typing in the article list stays searched.
+        fresh = article_options(data, search=search, limit=ARTICLE_OPTIONS_LIMIT, keep=picked) if new_source else None
         return _or_no_update(
             new_source, opts.get("subtypes"), opts.get("countries"), opts.get("sources"), opts.get("actors"), fresh
         )

@@ -25,7 +25,7 @@ import json
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +35,9 @@ from dashboard.card import CATEGORY_STYLE, event_card_html, is_missing
 from dashboard.payload import (
     CATEGORIES,
     HALO_RADIUS_M,
+    _has,
+    _outlets,
+    _strings,
     compact_payload,
     encode_binary,
     iso_day,
@@ -49,18 +52,22 @@ from geodata.model import MAPPED_STATUSES, STATUSES
 if TYPE_CHECKING:
     import geopandas as gpd
     import numpy as np
+    import pyarrow as pa
 
     from geodata.config import Settings
     from geodata.store import EventStore
 
 __all__ = [
+    "ARTICLE_OPTIONS_LIMIT",
     "CATEGORIES",
     "EXPORT_KINDS",
     "HALO_RADIUS_M",
     "MAP_ROLES",
+    "PAYLOAD_COLUMNS",
     "CardView",
     "EventData",
     "Snapshot",
+    "StaleSnapshot",
     "area_features",
     "article_options",
     "basemap_layers",
@@ -196,30 +203,41 @@ def country_names(basemap: Mapping[str, Any]) -> dict[str, str]:
 
 
 def filter_options(
-    frame: gpd.GeoDataFrame, names: Mapping[str, str] | None = None, *, actors: Sequence[str] = ()
+    frame: Any, names: Mapping[str, str] | None = None, *, actors: Sequence[str] = ()
 ) -> dict[str, list[dict[str, str]]]:
     """Options of the subtype, country, source, status and actor filters (plain-text labels; Dash escapes them).
 
-    ``actors`` are the payload's actor names, most frequent first.
+    ``frame`` is a GeoDataFrame or an Arrow table of the events; ``actors`` are the payload's
+    actor names, most frequent first. Only distinct values reach Python.
     """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     names = names or {}
-    subtypes = []
-    pairs = frame[["category", "subtype"]].dropna().drop_duplicates()
+    categories, subtypes_ = _strings(frame, "category"), _strings(frame, "subtype")
+    both = pc.and_(pc.is_valid(categories), pc.is_valid(subtypes_))
+    pairs = pa.table({"c": categories, "s": subtypes_}).filter(both).group_by(["c", "s"]).aggregate([])
     order = {c: n for n, c in enumerate(CATEGORIES)}
+    subtypes = []
     for category, subtype in sorted(
-        pairs.itertuples(index=False, name=None), key=lambda p: (order.get(p[0], 9), str(p[1]))
+        zip(pairs["c"].to_pylist(), pairs["s"].to_pylist(), strict=True), key=lambda p: (order.get(p[0], 9), str(p[1]))
     ):
         label = CATEGORY_STYLE.get(category, {}).get("label", str(category))
         subtypes.append({"label": f"{label} · {str(subtype).replace('_', ' ')}", "value": str(subtype)})
     subtypes = list({o["value"]: o for o in subtypes}.values())
-    codes = sorted({str(c) for c in frame["country_code"].dropna() if str(c)}, key=lambda c: names.get(c, c))
+    present_codes = pc.unique(_strings(frame, "country_code")).to_pylist()
+    codes = sorted({c for c in present_codes if c}, key=lambda c: names.get(c, c))
     countries = [{"label": f"{names.get(c, c)} ({c})", "value": c} for c in codes]
-    counts = frame["source"].map(outlet_label).value_counts() if len(frame) else {}
+    outlet_codes, outlet_names = _outlets(_strings(frame, "source"))
+    counts = np.bincount(outlet_codes, minlength=len(outlet_names))
     sources = [
         {"label": f"{label} ({count:,})", "value": label}
-        for label, count in sorted(dict(counts).items(), key=lambda kv: (-kv[1], kv[0]))
+        for label, count in sorted(zip(outlet_names, counts.tolist(), strict=True), key=lambda kv: (-kv[1], kv[0]))
+        if count
     ]
-    present = set(frame["status"].dropna()) if "status" in frame.columns else set(MAPPED_STATUSES[:1])
+    statuses_ = _strings(frame, "status")
+    present = set(pc.unique(statuses_).drop_null().to_pylist()) if _has(frame, "status") else set(MAPPED_STATUSES[:1])
     statuses = [{"label": status + ("" if status in present else " (none)"), "value": status} for status in STATUSES]
     return {
         "subtypes": subtypes,
@@ -324,19 +342,70 @@ def write_view(
 
 
 # ---------------------------------------------------------------------------- the server's cache
-@dataclass
-class Snapshot:
-    """The events of one store generation, in browser row order, and the payloads built from them."""
+#: The store columns the events payload and the filter options are built from: the start reads only
+#: these (about a third of a row). The rest, with the sentences and titles of the search text, loads
+#: after the events payload (warm-up thread) or when a card or an export needs it.
+PAYLOAD_COLUMNS = (
+    *("event_id", "doc_id", "source", "published", "category", "subtype", "status"),
+    *("date", "date_end", "date_precision", "place_text", "place_name", "place_id", "place_kind"),
+    *("country_code", "geo_precision", "place_role", "actors", "agent", "target", "fatalities", "geometry"),
+)
 
-    generation: str
-    frame: gpd.GeoDataFrame
-    gazetteer: Any = None
-    settings: Any = None
-    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+class StaleSnapshot(ValueError):
+    """The store changed before a snapshot's full rows were read: the page must reload."""
+
+
+class Snapshot:
+    """The events of one store generation, in browser row order, and the payloads built from them.
+
+    Parameters
+    ----------
+    generation
+        The store generation the rows belong to.
+    frame
+        Every column of the rows, as a GeoDataFrame (small stores, tests), or None.
+    table
+        The rows as an Arrow table with :data:`PAYLOAD_COLUMNS` (what the payloads are built
+        from), when ``frame`` is not given.
+    load_rows
+        ``load_rows(columns=None)`` returns the same rows with ``columns`` too (all by default) as
+        an Arrow table: with the search text's two columns after the events payload, and with
+        all of them on the first card, correction or export (holding them all costs memory and
+        the first paint does not need them).
+    """
+
+    def __init__(
+        self,
+        generation: str,
+        frame: gpd.GeoDataFrame | None = None,
+        *,
+        table: pa.Table | None = None,
+        load_rows: Callable[..., pa.Table] | None = None,
+        gazetteer: Any = None,
+        settings: Any = None,
+    ) -> None:
+        self.generation = generation
+        self.gazetteer = gazetteer
+        self.settings = settings
+        self._frame = frame
+        self._light = table if table is not None else frame
+        self._load_rows = load_rows
+        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._cache: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"Snapshot({self.generation!r}, n={self.n})"
 
     def _memo(self, key: str, build) -> Any:
+        # One lock per part: a request for the events payload must not wait for the warm-up thread
+        # building the search text or reading the full rows.
         with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
             if key not in self._cache:
                 self._cache[key] = build()
             return self._cache[key]
@@ -344,11 +413,33 @@ class Snapshot:
     @property
     def n(self) -> int:
         """Number of rows the browser sees."""
-        return len(self.frame)
+        light = self._light
+        return 0 if light is None else light.num_rows if hasattr(light, "num_rows") else len(light)
+
+    def full_table(self) -> pa.Table:
+        """Every column of the rows, as Arrow (read once; see ``load_rows``)."""
+
+        def load() -> pa.Table:
+            if self._load_rows is None:
+                from geodata.store.schema import to_events_table
+
+                return to_events_table(self._frame)
+            return self._load_rows()
+
+        return self._memo("full", load)
+
+    @property
+    def frame(self) -> gpd.GeoDataFrame:
+        """Every column of the rows as a GeoDataFrame (built on first use)."""
+        if self._frame is not None:
+            return self._frame
+        from geodata.store.schema import table_to_frame
+
+        return self._memo("frame", lambda: table_to_frame(self.full_table()))
 
     def payload(self) -> dict[str, Any]:
         """:func:`~dashboard.payload.compact_payload` of this generation (built once)."""
-        return self._memo("payload", lambda: compact_payload(self.frame, generation=self.generation))
+        return self._memo("payload", lambda: compact_payload(self._light, generation=self.generation))
 
     def payload_gz(self) -> bytes:
         """The payload, binary (:func:`~dashboard.payload.encode_binary`) and gzipped."""
@@ -358,12 +449,24 @@ class Snapshot:
         """:func:`~dashboard.payload.text_payload`, binary and gzipped."""
         return self._memo(
             "text_gz",
-            lambda: gzip.compress(encode_binary(text_payload(self.frame, generation=self.generation)), compresslevel=3),
+            lambda: gzip.compress(
+                encode_binary(text_payload(self._text_rows(), generation=self.generation)), compresslevel=3
+            ),
         )
+
+    def _text_rows(self) -> Any:
+        """What the search text is built from: the rows read at the start when they hold the sentences."""
+        light = self._light
+        if light is None or "sentence" in (light.column_names if hasattr(light, "column_names") else light.columns):
+            return light
+        if "full" in self._cache or self._load_rows is None:
+            return self.full_table()
+        # Two columns more, not all of them: the full rows wait for a card or an export.
+        return self._load_rows(["title", "sentence"])
 
     def places(self) -> list[dict[str, Any]]:
         """The distinct places of the rows, in the payload's order."""
-        return self._memo("places", lambda: place_records(self.frame)[1])
+        return self._memo("places", lambda: place_records(self._light)[1])
 
     def shapes_gz(self) -> bytes:
         """:func:`area_features` of this generation's places as gzipped JSON."""
@@ -374,17 +477,39 @@ class Snapshot:
 
     def options(self, names: Mapping[str, str] | None = None) -> dict[str, list[dict[str, str]]]:
         """:func:`filter_options` of this generation."""
-        return self._memo("options", lambda: filter_options(self.frame, names, actors=self.payload()["actors"]))
+        return self._memo("options", lambda: filter_options(self._light, names, actors=self.payload()["actors"]))
 
     def row(self, index: int) -> dict[str, Any]:
         """Row ``index`` as a dict (for the card)."""
         if not 0 <= int(index) < self.n:
             raise IndexError(f"row {index} is not in this view of the store ({self.n} rows)")
-        return self.frame.iloc[int(index)].to_dict()
+        if self._frame is not None:
+            return self._frame.iloc[int(index)].to_dict()
+        from geodata.store.schema import table_to_frame
+
+        return table_to_frame(self.full_table().slice(int(index), 1)).iloc[0].to_dict()
 
     def select(self, mask: np.ndarray) -> gpd.GeoDataFrame:
         """The rows the browser selected."""
-        return self.frame[mask]
+        if self._frame is not None:
+            return self._frame[mask]
+        import numpy as np
+        import pyarrow as pa
+
+        from geodata.store.schema import table_to_frame
+
+        return table_to_frame(self.full_table().filter(pa.array(np.asarray(mask, dtype=bool))))
+
+    def rows_of(self, doc_id: Any) -> gpd.GeoDataFrame:
+        """Every row of one article."""
+        if self._frame is not None:
+            return self._frame[self._frame["doc_id"] == doc_id]
+        import pyarrow.compute as pc
+
+        from geodata.store.schema import table_to_frame
+
+        table = self.full_table()
+        return table_to_frame(table.filter(pc.fill_null(pc.equal(table.column("doc_id"), str(doc_id)), False)))
 
 
 def gzip_json(value: Any) -> bytes:
@@ -410,6 +535,7 @@ class EventData:
         self._lock = threading.Lock()
         self._snapshots: OrderedDict[str, Snapshot] = OrderedDict()
         self._build_lock = threading.Lock()
+        self._articles: tuple[str, tuple[pa.Array, pa.Array]] | None = None
 
     def generation(self) -> str:
         """The store's current generation (changes on every write and every correction)."""
@@ -427,13 +553,61 @@ class EventData:
                 if current in self._snapshots:
                     self._snapshots.move_to_end(current)
                     return self._snapshots[current]
-            frame = mappable(storeio.events(self.store))
-            snap = Snapshot(current, frame, gazetteer=self.gazetteer, settings=self.settings)
+            table = mappable(storeio.events_table(self.store, PAYLOAD_COLUMNS))
+            snap = Snapshot(
+                current,
+                table=table,
+                load_rows=lambda wanted=None: self._rows(current, table, wanted),
+                gazetteer=self.gazetteer,
+                settings=self.settings,
+            )
             with self._lock:
                 self._snapshots[current] = snap
                 while len(self._snapshots) > 2:
                     self._snapshots.popitem(last=False)
             return snap
+
+    def _rows(self, generation: str, light: pa.Table, wanted: Sequence[str] | None = None) -> pa.Table:
+        """``light``'s rows with ``wanted`` columns too (all by default), in browser order.
+
+        :class:`StaleSnapshot` when the store's rows are no longer ``generation``'s. Only the columns ``light`` lacks are read (and ``event_id``, to check that the rows are the
+        same); the columns it has are shared, not copied, which keeps the peak memory down.
+        """
+        import pyarrow as pa
+
+        from geodata.store.schema import EVENTS_SCHEMA
+
+        rest = [c for c in EVENTS_SCHEMA.names if c not in light.column_names and (wanted is None or c in wanted)]
+        # The corrections overlay matches mentions on these, so a read under corrections needs them.
+        overlay = (
+            ["doc_id", "place_text", "place_name", "place_id", "country_code"]
+            if storeio.corrections(self.store)
+            else []
+        )
+        table = mappable(storeio.events_table(self.store, ["event_id", "geometry", *overlay, *rest]))
+        # The same rows, whatever the generation says now (a compaction changes it, not the rows):
+        # same events in the same order, and the same places when corrections could have moved them.
+        same = table.column("event_id").equals(light.column("event_id"))
+        if same and "place_id" in table.column_names:
+            same = table.column("place_id").equals(light.column("place_id"))
+        if not same:
+            raise StaleSnapshot("the store changed since this page loaded; reload the page")
+        columns = {name: light.column(name) for name in light.column_names}
+        columns.update({name: table.column(name) for name in rest})
+        names = [c for c in EVENTS_SCHEMA.names if c in columns]
+        return pa.Table.from_arrays([columns[c] for c in names], names=names)
+
+    def article_list(self) -> tuple[pa.Array, pa.Array]:
+        """Labels and doc_ids of every stored article (see :func:`article_options`), cached per generation."""
+        current = self.generation()
+        with self._lock:
+            cached = self._articles
+        if cached is not None and cached[0] == current:
+            return cached[1]
+        options = _article_list(self.store)
+        with self._lock:
+            self._articles = (current, options)
+        return options
 
     def place(self, place_id: str) -> dict[str, Any] | None:
         """The gazetteer record of ``place_id`` (what a correction moves an event to)."""
@@ -497,7 +671,10 @@ def card_view(snapshot: Snapshot, selection: Mapping[str, Any] | None, pick: int
         return CardView(_EMPTY_CARD, [], None, "The store changed since this page loaded; the map is reloading.")
     rows = [int(r) for r in selection["rows"]]
     value = int(pick) if picked and pick is not None and int(pick) in rows else rows[0]
-    records = {r: snapshot.row(r) for r in rows}
+    try:
+        records = {r: snapshot.row(r) for r in rows}
+    except StaleSnapshot:
+        return CardView(_EMPTY_CARD, [], None, "The store changed since this page loaded; the map is reloading.")
     options = [{"label": choice_label(records[r]), "value": r} for r in rows]
     total = int(selection.get("total") or len(rows))
     events = int(selection.get("events") or count_events(list(records.values())).events)
@@ -528,8 +705,11 @@ def correct_place(data: EventData, generation: str | None, row: int | None, choi
     snapshot = data.snapshot(generation)
     if snapshot.generation != generation:
         return "The store changed since this page loaded; pick the event again."
-    record = snapshot.row(int(row))
-    doc_rows = snapshot.frame[snapshot.frame["doc_id"] == record.get("doc_id")]
+    try:
+        record = snapshot.row(int(row))
+        doc_rows = snapshot.rows_of(record.get("doc_id"))
+    except StaleSnapshot:
+        return "The store changed since this page loaded; pick the event again."
     context = document_contexts(doc_rows).get(str(record.get("doc_id")), "")
     name = record.get("place_text") or record.get("place_name")
     if choice == NOT_A_PLACE:
@@ -542,18 +722,62 @@ def correct_place(data: EventData, generation: str | None, row: int | None, choi
     return f"Saved: “{name}” is {place['name']} ({place.get('country_code') or place['kind']}); the map is reloading."
 
 
-def article_options(data: EventData) -> list[dict[str, str]]:
-    """The stored articles a user may remove (title, date and number of events; plain text)."""
-    frame = storeio.articles(data.store)
-    options = []
-    for doc_id, title, published, n in zip(
-        frame["doc_id"], frame["title"], frame["published"], frame["n_events"], strict=True
-    ):
-        label = str(title) if not _missing(title) else str(doc_id)
-        date = f"{published} · " if not _missing(published) else ""
-        count = plural(int(n), "event") if not _missing(n) else "events unknown"
-        options.append({"label": f"{date}{label[:90]} ({count})", "value": str(doc_id)})
-    return sorted(options, key=lambda o: o["label"], reverse=True)
+#: Articles listed in the "Remove an article" dropdown before the user types: the most recent ones;
+#: typing searches them all on the server (a dropdown of every article of a large store would be
+#: megabytes of page layout and a slow first paint).
+ARTICLE_OPTIONS_LIMIT = 100
+
+
+def article_options(
+    data: EventData, *, search: str | None = None, limit: int | None = None, keep: str | None = None
+) -> list[dict[str, str]]:
+    """The stored articles a user may remove (title, date and number of events; plain text), most recent first.
+
+    ``search`` keeps those whose label contains it (case-insensitive); ``limit`` caps the list;
+    ``keep`` (the picked article) stays in it. The labels are built once per store generation.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    labels, values = every = data.article_list()
+    if search:
+        found = pc.match_substring(labels, search, ignore_case=True)
+        labels, values = labels.filter(found), values.filter(found)
+    shown = len(labels) if limit is None else min(limit, len(labels))
+    options = [
+        {"label": label, "value": value}
+        for label, value in zip(labels[:shown].to_pylist(), values[:shown].to_pylist(), strict=True)
+    ]
+    if keep and limit is not None and all(o["value"] != keep for o in options):
+        where = pc.index(every[1], pa.scalar(str(keep), pa.string())).as_py()
+        if where >= 0:
+            options.append({"label": every[0][where].as_py(), "value": str(keep)})
+    return options
+
+
+def _article_list(store: Any) -> tuple[pa.Array, pa.Array]:
+    """Labels and doc_ids of every stored article, sorted by label, most recent first (vectorised)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    frame = storeio.articles(store)
+    doc_ids = pa.array(frame["doc_id"].astype(str).tolist(), pa.string())
+    title = pa.array(frame["title"].tolist(), pa.string(), from_pandas=True)
+    published = pa.array(frame["published"].tolist(), pa.string(), from_pandas=True)
+    label = pc.utf8_slice_codeunits(pc.coalesce(title, doc_ids), 0, 90)
+    label = pc.binary_join_element_wise(pc.coalesce(pc.binary_join_element_wise(published, "", " · "), ""), label, "")
+    counts = frame["n_events"].to_numpy(dtype=float, na_value=np.nan)
+    known = ~np.isnan(counts)
+    numbers = [f"{int(n):,}" for n in np.nan_to_num(counts)]
+    count = pc.if_else(
+        pa.array(known),
+        pc.binary_join_element_wise(pa.array(numbers, pa.string()), pa.array(np.where(counts == 1, "", "s")), " event"),
+        "events unknown",
+    )
+    label = pc.binary_join_element_wise(label, " (", count, ")", "")
+    order = pc.sort_indices(label, sort_keys=[("", "descending")]) if len(label) else pa.array([], pa.int64())
+    return label.take(order), doc_ids.take(order)
 
 
 def remove_article(data: EventData, doc_id: str | None) -> str:
@@ -571,7 +795,10 @@ def export_view(data: EventData, request: Mapping[str, Any] | None) -> tuple[dic
     snapshot = data.snapshot(request.get("generation"))
     if snapshot.generation != request.get("generation"):
         return None, "The store changed since this page loaded; reload the page and export again."
-    frame = snapshot.select(decode_mask(request.get("mask"), snapshot.n))
+    try:
+        frame = snapshot.select(decode_mask(request.get("mask"), snapshot.n))
+    except StaleSnapshot:
+        return None, "The store changed since this page loaded; reload the page and export again."
     counted = count_events(frame)
     title = f"eventmap: {counted.describe()}"
     with tempfile.TemporaryDirectory(prefix="eventmap-export-") as folder:

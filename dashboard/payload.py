@@ -6,7 +6,8 @@ blob that ``assets/core.js`` (``decodeBinary``) reads into typed arrays without 
 Both the dashboard (``/eventmap-api/events.bin``) and the static export (a gzipped, base64 block
 inside the HTML) ship exactly these bytes, and the same ``core.js`` filters them.
 
-Everything is vectorised (pandas/numpy): 1,000,000 rows encode in a few seconds.
+Everything is vectorised (Arrow/numpy; Python sees distinct values only): the builders take a
+GeoDataFrame or the Arrow table the store returns, and 1,000,000 rows encode in a few seconds.
 
 Row columns (``payload["rows"]``), one entry per row:
 
@@ -50,8 +51,8 @@ from geodata.gazetteer.normalize import fold
 from geodata.model import DATE_PRECISIONS, MAPPED_STATUSES, PLACE_ROLES, STATUSES
 
 if TYPE_CHECKING:
-    import geopandas as gpd
     import numpy as np
+    import pyarrow as pa
 
 __all__ = [
     "CATEGORIES",
@@ -147,38 +148,69 @@ def outlet_label(source: Any) -> str:
 
 
 # ---------------------------------------------------------------------------- vectorised columns
-def _column(frame: Any, name: str, default: Any = None) -> Any:
-    import pandas as pd
-
-    if name in frame.columns:
-        return frame[name]
-    return pd.Series([default] * len(frame), index=frame.index, dtype=object)
-
-
-def _text_values(series: Any) -> Any:
-    """A column as plain strings ("" for missing), as a numpy object array."""
-    import numpy as np
-
-    values = series.to_numpy(dtype=object, na_value=None) if hasattr(series, "to_numpy") else np.asarray(series)
-    out = np.empty(len(values), dtype=object)
-    for k, v in enumerate(values):
-        out[k] = "" if is_missing(v) else str(v)
-    return out
+# Every builder below takes either a (Geo)DataFrame or an Arrow table of the events (the dashboard
+# reads only the columns it needs from the store, as Arrow), and works on Arrow arrays: a column is
+# dictionary-encoded once and Python only sees its distinct values, never its rows.
+def _n_rows(data: Any) -> int:
+    return data.num_rows if hasattr(data, "num_rows") else len(data)
 
 
-def _factorize(series: Any, first: Sequence[str] = (), *, labels_of: Any = None) -> tuple[np.ndarray, list[str]]:
-    """int32 codes and labels of a column; labels in ``first`` come first and keep their order.
+def _has(data: Any, name: str) -> bool:
+    return name in (data.column_names if hasattr(data, "column_names") else data.columns)
 
-    ``labels_of`` maps each distinct raw value to its label (e.g. a URL to its outlet) before
-    codes are assigned, so equal labels share one code.
+
+def _arrow(data: Any, name: str, default: Any = None) -> pa.Array:
+    """Column ``name`` as one Arrow array (nulls for missing values; ``default`` when there is no such column)."""
+    import pyarrow as pa
+
+    n = _n_rows(data)
+    if not _has(data, name):
+        return pa.nulls(n, pa.string()) if default is None else pa.array([default] * n)
+    if hasattr(data, "column_names"):
+        return data.column(name).combine_chunks()
+    series = data[name]
+    try:
+        values = pa.array(series, from_pandas=True)
+        # pandas columns backed by Arrow come back in chunks: one array for what follows.
+        return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):  # mixed Python objects
+        return pa.array([None if is_missing(v) else str(v) for v in series.tolist()], pa.string())
+
+
+def _strings(data: Any, name: str, default: Any = None) -> pa.Array:
+    """Column ``name`` as an Arrow string array (values that are not text are written as text)."""
+    import pyarrow as pa
+
+    values = _arrow(data, name, default)
+    if pa.types.is_dictionary(values.type):
+        values = values.dictionary_decode()
+    if pa.types.is_large_string(values.type):
+        return values.cast(pa.string())
+    if pa.types.is_string(values.type):
+        return values
+    if pa.types.is_null(values.type):
+        return values.cast(pa.string())
+    return pa.array([None if is_missing(v) else str(v) for v in values.to_pylist()], pa.string())
+
+
+def _encode(values: pa.Array, fill: str = "") -> tuple[np.ndarray, list[str]]:
+    """Codes (in order of first appearance) and distinct values of a string array; nulls count as ``fill``."""
+    import pyarrow.compute as pc
+
+    encoded = pc.fill_null(values, fill).dictionary_encode()
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
+
+
+def _factorize(values: pa.Array, first: Sequence[str] = (), *, labels_of: Any = None) -> tuple[np.ndarray, list[str]]:
+    """int32 codes and labels of a string column; labels in ``first`` come first and keep their order.
+
+    Missing values are the label ``""``. ``labels_of`` maps each distinct raw value to its label
+    (e.g. a URL to its outlet) before codes are assigned, so equal labels share one code.
     """
     import numpy as np
-    import pandas as pd
 
-    values = series.to_numpy(dtype=object) if hasattr(series, "to_numpy") else np.asarray(series, dtype=object)
-    # Object arrays factorize fast; pandas' Arrow strings would be converted value by value.
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object).fillna(""), sort=False)
-    names = [labels_of(str(u)) if labels_of else str(u) for u in uniques]
+    codes, uniques = _encode(values)
+    names = [labels_of(u) if labels_of else u for u in uniques]
     labels: dict[str, int] = {label: n for n, label in enumerate(first)}
     remap = np.empty(max(len(names), 1), dtype=np.int32)
     for k, name in enumerate(names):
@@ -186,67 +218,130 @@ def _factorize(series: Any, first: Sequence[str] = (), *, labels_of: Any = None)
     return remap[codes].astype(np.int32) if len(codes) else np.zeros(0, np.int32), list(labels)
 
 
-def _outlets(series: Any) -> tuple[np.ndarray, list[str]]:
+def _outlets(values: pa.Array) -> tuple[np.ndarray, list[str]]:
     """Outlet code of each row and the outlet labels (:func:`outlet_label`, vectorised over distinct sources)."""
-    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    codes, uniques = pd.factorize(series.astype(object).where(series.notna(), ""), sort=False)
-    text = pd.Series(uniques, dtype=object).astype(str).str.strip()
-    host = text.str.extract(r"^https?://(?:[^@/?#]*@)?([^/:?#]+)", flags=re.IGNORECASE)[0].str.lower()
-    host = host.str.replace(r"^www\.", "", regex=True)
-    name = text.str.extract(r"([^/\\\\]*)$")[0].fillna("").str.slice(0, 80)
-    label = host.where(host.notna() & (host != ""), name)
-    label = label.where(label != "", text.str.slice(0, 80))
-    label = label.where(text != "", "(unknown source)")
-    return _factorize(pd.Series(label.to_numpy()[codes] if len(codes) else [], dtype=object))
+    codes, uniques = _encode(values)
+    text = pc.utf8_trim_whitespace(pa.array(uniques, pa.string()))
+    host = pc.struct_field(pc.extract_regex(text, r"(?i)^https?://(?:[^@/?#]*@)?(?P<h>[^/:?#]+)"), [0])
+    host = pc.replace_substring_regex(pc.utf8_lower(host), r"^www\.", "")
+    name = pc.struct_field(pc.extract_regex(text, r"(?P<n>[^/\\]*)$"), [0])
+    name = pc.utf8_slice_codeunits(pc.fill_null(name, ""), 0, 80)
+    label = pc.if_else(pc.fill_null(pc.not_equal(host, ""), False), host, name)
+    label = pc.if_else(pc.equal(label, ""), pc.utf8_slice_codeunits(text, 0, 80), label)
+    label = pc.if_else(pc.equal(text, ""), "(unknown source)", label)
+    return _factorize(label.take(pa.array(codes)))
 
 
-def _spans(series: Any) -> tuple[np.ndarray, np.ndarray]:
+def _spans(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """First and last day of each value of a date column (``NO_DAY`` when not a date)."""
     import numpy as np
-    import pandas as pd
 
-    codes, uniques = pd.factorize(series.astype(object).where(series.notna(), ""), sort=False)
-    first = np.full(len(uniques) + 1, NO_DAY, dtype=np.int64)
-    last = np.full(len(uniques) + 1, NO_DAY, dtype=np.int64)
+    codes, uniques = _encode(values)
+    first = np.full(len(uniques), NO_DAY, dtype=np.int64)
+    last = np.full(len(uniques), NO_DAY, dtype=np.int64)
     for k, value in enumerate(uniques):
-        span = _parse_partial(value)
+        span = _parse_partial(value) if value else None
         if span:
             first[k], last[k] = span
-    return first[codes], last[codes]  # code -1 (missing) picks the trailing NO_DAY
+    return first[codes], last[codes]
 
 
-def mappable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Rows with a usable point, in a stable order (the browser's row numbers)."""
+def _points(data: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude of every row (NaN without a point).
+
+    An Arrow table holds WKB: 2D points (21 bytes each, the store's only kind) are read straight
+    from the buffer; anything else goes through shapely (its inner point for a shape).
+    """
+    import numpy as np
+    import shapely
+
+    n = _n_rows(data)
+    if not hasattr(data, "column_names"):
+        geometry = data.geometry
+        ok = (geometry.notna() & ~geometry.is_empty).to_numpy()
+        xs, ys = np.full(n, np.nan), np.full(n, np.nan)
+        if ok.any():
+            xs[ok], ys[ok] = geometry[ok].x.to_numpy(), geometry[ok].y.to_numpy()
+        return xs, ys
+    if not _has(data, "geometry") or n == 0:
+        return np.full(n, np.nan), np.full(n, np.nan)
+    import pyarrow as pa
+
+    column = data.column("geometry").combine_chunks()
+    if pa.types.is_large_binary(column.type):
+        column = column.cast(pa.binary())
+    if column.null_count == 0:
+        offsets = np.frombuffer(column.buffers()[1], dtype=np.int32, count=n + 1, offset=column.offset * 4)
+        raw = np.frombuffer(column.buffers()[2], dtype=np.uint8)
+        starts = offsets[:-1]
+        if (np.diff(offsets) == 21).all():
+            blobs = raw[starts[0] : starts[0] + 21 * n].reshape(n, 21)
+            kinds = blobs[:, 1:5].copy().view("<u4")[:, 0]
+            if (blobs[:, 0] == 1).all() and (kinds == 1).all():
+                coords = blobs[:, 5:].copy().view("<f8")
+                return coords[:, 0].copy(), coords[:, 1].copy()
+    shapes = shapely.from_wkb(column.to_numpy(zero_copy_only=False))
+    points = np.where(shapely.get_type_id(shapes) == 0, shapes, shapely.point_on_surface(shapes))
+    return shapely.get_x(points), shapely.get_y(points)
+
+
+def mappable(frame: Any) -> Any:
+    """Rows with a usable point, in a stable order (the browser's row numbers); a frame or an Arrow table."""
+    import numpy as np
+
+    if hasattr(frame, "column_names"):
+        import pyarrow as pa
+
+        xs, ys = _points(frame)
+        ok = ~(np.isnan(xs) | np.isnan(ys))
+        return frame if ok.all() else frame.filter(pa.array(ok))
     geom = frame.geometry
     ok = geom.notna() & ~geom.is_empty
     return frame[ok.to_numpy()].reset_index(drop=True)
 
 
-def _place_keys(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _take(data: Any, name: str, rows: np.ndarray) -> list[Any]:
+    """Values of column ``name`` at ``rows`` as Python objects (None when there is no such column)."""
+    if not _has(data, name):
+        return [None] * len(rows)
+    if hasattr(data, "column_names"):
+        import pyarrow as pa
+
+        return data.column(name).take(pa.array(rows, type=pa.int64())).to_pylist()
+    return data[name].iloc[rows].tolist()
+
+
+def _place_keys(frame: Any, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Place index of every row and the first row of every place (a place = gazetteer id, else its point)."""
     import numpy as np
-    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    pid = _column(frame, "place_id")
-    xs, ys = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()
-    keys = pid.astype(object).where(pid.notna() & (pid.astype(str) != ""), None).to_numpy(dtype=object)
-    missing = np.flatnonzero(pd.isna(keys))
-    for i in missing:
-        keys[i] = f"@{xs[i]:.5f},{ys[i]:.5f}"
-    codes, _ = pd.factorize(keys, sort=False)
+    pid = _strings(frame, "place_id")
+    missing = np.flatnonzero(pc.fill_null(pc.equal(pid, ""), True).to_numpy(zero_copy_only=False))
+    if len(missing):
+        keys = pid.to_numpy(zero_copy_only=False).astype(object)
+        for i in missing:
+            keys[i] = f"@{xs[i]:.5f},{ys[i]:.5f}"
+        pid = pa.array(keys, pa.string())
+    codes, _ = _encode(pid)
     _, first_rows = np.unique(codes, return_index=True)
     return codes.astype(np.int32), first_rows
 
 
-def place_records(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, list[dict[str, Any]]]:
-    """The place index of each row and one record per distinct place (name, kind, prec, lon, lat, cc, place_id)."""
-    codes, first_rows = _place_keys(frame)
-    sub = frame.iloc[first_rows]
-    xs, ys = sub.geometry.x.to_numpy(), sub.geometry.y.to_numpy()
+def place_records(frame: Any, points: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, list[dict]]:
+    """The place index of each row and one record per distinct place (name, kind, prec, lon, lat, cc, place_id).
+
+    ``frame`` is a GeoDataFrame or an Arrow table; ``points`` are its rows' (lon, lat) when known.
+    """
+    xs, ys = points if points is not None else _points(frame)
+    codes, first_rows = _place_keys(frame, xs, ys)
+    names = ("place_id", "place_name", "place_text", "place_kind", "geo_precision", "country_code")
+    columns = [_take(frame, c, first_rows) for c in names]
     places = []
-    columns = [_column(sub, c).tolist() for c in ("place_id", "place_name", "place_text", "place_kind")]
-    columns += [_column(sub, "geo_precision").tolist(), _column(sub, "country_code").tolist()]
     for k, (pid, name, text, kind, precision, country) in enumerate(zip(*columns, strict=True)):
         kind = "" if is_missing(kind) else str(kind)
         prec = int(precision) if not is_missing(precision) else geo_precision(kind)
@@ -257,84 +352,123 @@ def place_records(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, list[dict[str, A
                 "name": "" if is_missing(label) else str(label),
                 "kind": kind,
                 "prec": min(max(prec, 1), 4),
-                "lon": round(float(xs[k]), 5),
-                "lat": round(float(ys[k]), 5),
+                "lon": round(float(xs[first_rows[k]]), 5),
+                "lat": round(float(ys[first_rows[k]]), 5),
                 "cc": "" if is_missing(country) else str(country),
             }
         )
     return codes, places
 
 
-def _actors(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _actor_lists(frame: Any) -> pa.Array | None:
+    """The ``actors`` column as an Arrow list of strings (None when there is none)."""
+    import pyarrow as pa
+
+    if not _has(frame, "actors"):
+        return None
+    if hasattr(frame, "column_names"):
+        return frame.column("actors").combine_chunks()
+
+    def as_list(v: Any) -> list[str] | None:
+        if v is None or isinstance(v, (str, float)) or len(v) == 0:
+            return None
+        return [None if is_missing(a) else str(a) for a in v]
+
+    return pa.array([as_list(v) for v in frame["actors"].tolist()], pa.list_(pa.string()))
+
+
+def _actors(frame: Any) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Actor lists per row (offsets, ids) and the actor names, most frequent first.
 
-    A row's actors are its ``actors`` list plus its ``agent`` and ``target``.
+    A row's actors are its ``actors`` list plus its ``agent`` and ``target``, each once, in that order.
     """
     import numpy as np
-    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    n = len(frame)
-    pieces = []
-    if "actors" in frame.columns:
-        lists = pd.Series(frame["actors"].to_numpy(dtype=object), index=np.arange(n))
-        lists = lists[lists.map(lambda v: v is not None and not isinstance(v, (str, float)) and len(v) > 0)]
-        if len(lists):
-            pieces.append(lists.explode())
+    n = _n_rows(frame)
+    names, rows = [], []
+    lists = _actor_lists(frame)
+    if lists is not None and len(lists):
+        names.append(pc.list_flatten(lists).cast(pa.string()))
+        rows.append(pc.list_parent_indices(lists).to_numpy(zero_copy_only=False))
     for name in ("agent", "target"):
-        if name in frame.columns:
-            pieces.append(pd.Series(frame[name].to_numpy(dtype=object), index=np.arange(n)))
-    if not pieces:
+        if _has(frame, name):
+            names.append(_strings(frame, name))
+            rows.append(np.arange(n))
+    if not names:
         return np.zeros(n + 1, np.int32), np.zeros(0, np.int32), []
-    flat = pd.concat(pieces)
-    flat = flat[flat.notna()].astype(str).str.strip()
-    flat = flat[flat != ""]
-    pairs = pd.DataFrame({"row": flat.index.to_numpy(), "name": flat.to_numpy()}).drop_duplicates()
-    pairs = pairs.sort_values("row", kind="stable")
-    counts = pairs["name"].value_counts(sort=True)
-    order = {name: k for k, name in enumerate(sorted(counts.index, key=lambda a: (-counts[a], a.lower())))}
-    ids = pairs["name"].map(order).to_numpy(dtype=np.int32)
+    flat = pc.utf8_trim_whitespace(pa.concat_arrays(names))
+    row = np.concatenate(rows).astype(np.int64)
+    keep = pc.fill_null(pc.not_equal(flat, ""), False).to_numpy(zero_copy_only=False)
+    flat, row = flat.filter(pa.array(keep)), row[keep]
+    codes, labels = _encode(flat)
+    # One (row, actor) pair each, in the order the row names them.
+    _, first = np.unique(row * max(len(labels), 1) + codes, return_index=True)
+    first = np.sort(first)
+    first = first[np.argsort(row[first], kind="stable")]
+    row, codes = row[first], codes[first]
+    counts = np.bincount(codes, minlength=len(labels))
+    order = sorted(range(len(labels)), key=lambda k: (-counts[k], labels[k].lower(), labels[k]))
+    rank = np.empty(max(len(labels), 1), np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
     offsets = np.zeros(n + 1, np.int32)
-    np.cumsum(np.bincount(pairs["row"].to_numpy(), minlength=n), out=offsets[1:])
-    return offsets, ids, list(order)
+    np.cumsum(np.bincount(row, minlength=n), out=offsets[1:])
+    return offsets, rank[codes].astype(np.int32), [labels[k] for k in order]
 
 
-def compact_payload(frame: gpd.GeoDataFrame, *, generation: str = "") -> dict[str, Any]:
+def _fatalities(frame: Any) -> np.ndarray:
+    """Fatalities of each row as int32 (0 when none were reported or the value is not a number)."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = _n_rows(frame)
+    values = _arrow(frame, "fatalities") if _has(frame, "fatalities") else pa.nulls(n)
+    if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
+        numbers = values.to_numpy(zero_copy_only=False).astype(np.float64)
+        numbers = np.trunc(np.nan_to_num(numbers, nan=0.0, posinf=0.0, neginf=0.0))
+        return np.clip(numbers, 0, 2**31 - 1).astype(np.int32)
+    out = np.zeros(n, np.int32)
+    for i, v in enumerate(values.to_pylist()):
+        if not is_missing(v):
+            with contextlib.suppress(TypeError, ValueError):
+                out[i] = max(0, int(v))
+    return out
+
+
+def compact_payload(frame: Any, *, generation: str = "") -> dict[str, Any]:
     """The browser's copy of the events: integer columns per row (numpy arrays) plus string dictionaries.
 
-    ``frame`` must already be in browser order (see :func:`mappable`); rows are numbered by their
-    position. See the module docstring for the row columns. ``n_events`` counts distinct events;
-    ``extent`` is the range of the events dated to the day (month- and year-precision dates are
-    spans inside it and do not stretch it), ``extent_all`` that of every dated row.
+    ``frame`` (a GeoDataFrame, or an Arrow table with WKB ``geometry``) must already be in browser
+    order (see :func:`mappable`); rows are numbered by their position. See the module docstring
+    for the row columns. ``n_events`` counts distinct events; ``extent`` is the range of the
+    events dated to the day (month- and year-precision dates are spans inside it and do not
+    stretch it), ``extent_all`` that of every dated row.
 
     >>> from geodata.synthetic import synthetic_events  # doctest: +SKIP
     >>> compact_payload(synthetic_events(10))["n"]  # doctest: +SKIP
     10
     """
     import numpy as np
-    import pandas as pd
+    import pyarrow.compute as pc
 
-    n = len(frame)
+    n = _n_rows(frame)
     place_codes, places = place_records(frame)
-    cats, cat_labels = _factorize(_column(frame, "category"), CATEGORIES)
-    subs, sub_labels = _factorize(_column(frame, "subtype"))
-    status_col = _column(frame, "status", MAPPED_STATUSES[0])
-    status_col = status_col.where(status_col.notna(), MAPPED_STATUSES[0])
+    cats, cat_labels = _factorize(_strings(frame, "category"), CATEGORIES)
+    subs, sub_labels = _factorize(_strings(frame, "subtype"))
+    status_col = pc.fill_null(_strings(frame, "status"), MAPPED_STATUSES[0])
     statuses, status_labels = _factorize(status_col, STATUSES)
-    countries, country_labels = _factorize(_column(frame, "country_code"), ("",))
-    outlets, outlet_labels = _outlets(_column(frame, "source"))
-    roles, role_labels = _factorize(_column(frame, "place_role"), PLACE_ROLES)
-    precisions, precision_labels = _factorize(_column(frame, "date_precision"), DATE_PRECISIONS)
+    countries, country_labels = _factorize(_strings(frame, "country_code"), ("",))
+    outlets, outlet_labels = _outlets(_strings(frame, "source"))
+    roles, role_labels = _factorize(_strings(frame, "place_role"), PLACE_ROLES)
+    precisions, precision_labels = _factorize(_strings(frame, "date_precision"), DATE_PRECISIONS)
     # Rows of one event share a code; the ids themselves stay on the server.
-    events = pd.factorize(pd.Series(_column(frame, "event_id").to_numpy(dtype=object)).fillna(""), sort=False)[0]
+    events, event_ids = _encode(_strings(frame, "event_id"))
     events = events.astype(np.int32)
-    fatalities = _column(frame, "fatalities").to_numpy(dtype=object)
-    fat = np.zeros(n, np.int32)
-    for i in np.flatnonzero([not is_missing(v) for v in fatalities]) if n else ():
-        with contextlib.suppress(TypeError, ValueError):
-            fat[i] = max(0, int(fatalities[i]))
-    date0, date1 = _spans(_column(frame, "date"))
-    pub0, pub1 = _spans(_column(frame, "published"))
-    _, end1 = _spans(_column(frame, "date_end"))
+    fat = _fatalities(frame)
+    date0, date1 = _spans(_strings(frame, "date"))
+    pub0, pub1 = _spans(_strings(frame, "published"))
+    _, end1 = _spans(_strings(frame, "date_end"))
     dated = date0 != NO_DAY
     d0 = np.where(dated, date0, pub0)
     last = np.where(dated, date1, pub1)
@@ -346,15 +480,15 @@ def compact_payload(frame: gpd.GeoDataFrame, *, generation: str = "") -> dict[st
     basis = exact if exact.any() else has_day
     extent = [int(d0[basis].min()), int((d0 + dd)[basis].max())] if basis.any() else None
     extent_all = [int(d0[has_day].min()), int((d0 + dd)[has_day].max())] if has_day.any() else None
-    cc_codes, cc_labels = _factorize(
-        np.asarray([p["cc"] for p in places], dtype=object), country_labels, labels_of=None
-    )
+    import pyarrow as pa
+
+    cc_codes, cc_labels = _factorize(pa.array([p["cc"] for p in places], pa.string()), country_labels)
     actor_offsets, actor_ids, actor_labels = _actors(frame)
     return {
         "version": 2,
         "generation": generation,
         "n": n,
-        "n_events": len(np.unique(events)) if n else 0,
+        "n_events": len(event_ids) if n else 0,
         "extent": extent,
         "extent_all": extent_all,
         "categories": cat_labels,
@@ -394,7 +528,7 @@ def compact_payload(frame: gpd.GeoDataFrame, *, generation: str = "") -> dict[st
     }
 
 
-def text_payload(frame: gpd.GeoDataFrame, *, generation: str = "") -> dict[str, Any]:
+def text_payload(frame: Any, *, generation: str = "") -> dict[str, Any]:
     """What free-text search runs over, loaded by the browser after the first paint.
 
     Sentences are de-duplicated and folded (lower case, no accents, so ``narino`` finds
@@ -402,16 +536,14 @@ def text_payload(frame: gpd.GeoDataFrame, *, generation: str = "") -> dict[str, 
     as written and ``doc`` the title of each row. Place names and actors are searched through the
     main payload's dictionaries.
     """
-    t, sentences = _factorize(_column(frame, "sentence"))
-    doc, doc_ids = _factorize(_column(frame, "doc_id"))
-    titles = [""] * len(doc_ids)
-    if len(frame):
-        import numpy as np
+    import numpy as np
 
+    t, sentences = _factorize(_strings(frame, "sentence"))
+    doc, doc_ids = _factorize(_strings(frame, "doc_id"))
+    titles = [""] * len(doc_ids)
+    if _n_rows(frame):
         _, first = np.unique(doc, return_index=True)
-        title_col = _column(frame, "title").to_numpy(dtype=object)
-        for code, row in zip(range(len(first)), first, strict=True):
-            value = title_col[row]
+        for code, value in enumerate(_take(frame, "title", first)):
             titles[code] = "" if is_missing(value) else str(value)
     return {
         "version": 2,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
+    import pyarrow as pa
 
     from geodata.config import Settings
     from geodata.ingest import IngestReport
@@ -30,6 +31,7 @@ __all__ = [
     "articles",
     "corrections",
     "events",
+    "events_table",
     "generation",
     "ingest",
     "open_store",
@@ -56,6 +58,17 @@ def generation(store: Store) -> str:
 def events(store: Store) -> gpd.GeoDataFrame:
     """The merged events, corrections applied (the store applies them on its read path)."""
     return store.events()
+
+
+def events_table(store: Store, columns: Sequence[str] | None = None) -> pa.Table:
+    """The merged events as an Arrow table (WKB geometry) with ``columns`` only (all by default), corrections applied.
+
+    Reading only the columns a view needs, as Arrow, is what lets the dashboard start on a large store.
+    """
+    from geodata.store import EventQuery
+    from geodata.store.query import read_events
+
+    return read_events(store, EventQuery(columns=tuple(columns) if columns else None), as_table=True)
 
 
 def corrections(store: Store) -> list[dict[str, Any]]:
