@@ -298,7 +298,9 @@ def test_installed_ingest_builds_the_gazetteer_once_into_the_user_data_folder(in
     data = installed.home / ".local" / "share" / "eventmap" / geodata.__version__
     assert f"building the gazetteer at {data / 'gazetteer.sqlite'}" in first_ingest.stderr
     assert (data / "gazetteer.sqlite").stat().st_size > 50e6 and (data / "basemap.geojson").is_file()
-    assert re.search(r"32 files: 32 new articles, 0 already stored, 0 errors; \d+ events \(\d+ event rows", first_ingest.stdout)
+    assert re.search(
+        r"32 files: 32 new articles, 0 already stored, 0 errors; \d+ events \(\d+ event rows", first_ingest.stdout
+    )
     again = installed.run("gazetteer", "info", "--json")
     assert "building the gazetteer" not in again.stderr
     assert json.loads(again.stdout)["path"] == str(data / "gazetteer.sqlite")
