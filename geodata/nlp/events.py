@@ -243,16 +243,12 @@ class EventExtractor:
             focus is None or (focus.kind == "country" and focus.country_code == dateline.country_code)
         ):
             focus = dateline  # local news: the dateline is nearer than the country
+        opinion = article is not None and is_opinion(article.title, article.source, self.language.factuality)
         mentions: list[EventMention] = []
         for sentence in self._sentences(doc):
             if title and sentence.text.strip() == title:
                 continue  # the headline; the body tells the same events with their dates
-            mentions.extend(self._sentence_events(sentence, places, place_ents, published, reference))
-        if article is not None and is_opinion(article.title, article.source, self.language.factuality):
-            for mention in mentions:
-                if mention.status in MAPPED_STATUSES and mention.date is None:
-                    mention.status = Status.COMMENTARY.value
-                    mention.status_cue = "no date of its own, in an opinion or analysis piece"
+            mentions.extend(self._sentence_events(sentence, places, place_ents, published, reference, opinion))
         events = _merge_mentions(mentions)
         doc_id = article.doc_id if article is not None else hashlib.sha1(doc.text.encode()).hexdigest()[:16]
         for event in events:
@@ -270,6 +266,7 @@ class EventExtractor:
         place_ents: list,
         published: str | None,
         reference: str | None = None,
+        opinion: bool = False,
     ) -> list[EventMention]:
         labelled = []
         for mention in self.finder.find(sentence.tokens):
@@ -313,7 +310,7 @@ class EventExtractor:
             ]
             date = date_for(main, dates, sentence, set(heads), own)
             when = date.date if date is not None else None
-            status, cue = self._status(main, when, date.date_end if date else None, published or reference)
+            status, cue = self._status(main, when, date.date_end if date else None, published or reference, opinion)
             agent, target, actors = participants(main, places_by_token, self.cues, self._country_name)
             out.append(
                 EventMention(
@@ -340,8 +337,22 @@ class EventExtractor:
             )
         return out
 
-    def _status(self, trigger: Any, date: str | None, date_end: str | None, reference: str | None) -> tuple[str, str]:
-        """Factuality: the trained status model when the classifier has one, else the parse rules."""
+    def _status(
+        self, trigger: Any, date: str | None, date_end: str | None, reference: str | None, opinion: bool = False
+    ) -> tuple[str, str]:
+        """Factuality: the trained status model when the classifier has one, else the parse rules.
+
+        In an opinion or analysis piece, an event with no date of its own that would be mapped is
+        commentary: such pieces argue about patterns, and what they report as news they date.
+        """
+        status, cue = self._decided_status(trigger, date, date_end, reference)
+        if opinion and date is None and status in MAPPED_STATUSES:
+            return Status.COMMENTARY.value, "no date of its own, in an opinion or analysis piece"
+        return status, cue
+
+    def _decided_status(
+        self, trigger: Any, date: str | None, date_end: str | None, reference: str | None
+    ) -> tuple[str, str]:
         cues = self.language.factuality
         rule = event_status(trigger, cues, date=date, date_end=date_end, published=reference)
         model = getattr(self.classifier, "status", None)
