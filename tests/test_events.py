@@ -292,6 +292,19 @@ def test_build_nlp_is_what_ingest_runs(gazetteer_path):
     assert [(e.subtype, e.place_names) for e in doc._.events] == [("military.strike", ["Kherson"])]
 
 
+def test_build_nlp_gives_a_repeated_sentence_the_same_text_wherever_it_stands(gazetteer_path):
+    # A sentence repeated in a batch is parsed once; its text must not depend on which copy came
+    # first (the Dask and local engines batch articles differently).
+    import geodata.nlp
+    from geodata.config import load_settings
+
+    nlp = geodata.nlp.build_nlp(load_settings(gazetteer_path=gazetteer_path))
+    line = "Drones struck a fuel depot near Kherson."
+    first, second = nlp.pipe([f"{line} The weather was cold.", f"The day was warm. {line}"])
+    texts = [[e.mentions[0].sentence.text for e in doc._.events] for doc in (first, second)]
+    assert texts == [[line], [line]]
+
+
 def test_event_components_work_in_a_users_full_pipeline(gazetteer_path):
     import spacy
 

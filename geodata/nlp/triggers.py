@@ -50,8 +50,8 @@ class ParsedSentence:
 
     @property
     def text(self) -> str:
-        """The sentence as written."""
-        return self.tokens.text
+        """The sentence as written, without the whitespace after it (the same however it was parsed)."""
+        return self.tokens[:].text
 
     def doc_char(self, token: Token) -> int:
         """Document offset of a token's first character."""
