@@ -64,6 +64,14 @@ MAX_PER_DOC = 6
 EXTRA = {"train": {"lgl": 700, "geowebnews": 400}}
 EXTRA_RANDOM_SHARE = 0.3
 MAX_PER_DOC_EXTRA = 12
+# A third round (the classifier's category accuracy was still limited by in-domain examples), drawn
+# from the sentences left of the train documents with a higher cap per document.
+EXTRA2 = {"train": {"lgl": 500, "geowebnews": 250}}
+EXTRA2_RANDOM_SHARE = 0.5
+MAX_PER_DOC_EXTRA2 = 24
+# A fourth round drawn at random only: sentences as they come, most of them without an event.
+EXTRA3 = {"train": {"lgl": 350, "geowebnews": 250}}
+MAX_PER_DOC_EXTRA3 = 30
 STATUSES = ("reported", "planned", "denied", "hypothetical", "commentary", "background")
 
 
@@ -125,6 +133,16 @@ def candidates(geobench: Path, split: str) -> list[dict]:
             pool = list(pools[corpus])
             random.Random(f"{SEED}:{split}:extra").shuffle(pool)
             _draw(pool, EXTRA[split][corpus], EXTRA_RANDOM_SHARE, MAX_PER_DOC_EXTRA, seen, per_doc, out, "extra ")
+    if split in EXTRA2:
+        for corpus in CORPORA:
+            pool = list(pools[corpus])
+            random.Random(f"{SEED}:{split}:extra2").shuffle(pool)
+            _draw(pool, EXTRA2[split][corpus], EXTRA2_RANDOM_SHARE, MAX_PER_DOC_EXTRA2, seen, per_doc, out, "extra2 ")
+    if split in EXTRA3:
+        for corpus in CORPORA:
+            pool = list(pools[corpus])
+            random.Random(f"{SEED}:{split}:extra3").shuffle(pool)
+            _draw(pool, EXTRA3[split][corpus], 1.0, MAX_PER_DOC_EXTRA3, seen, per_doc, out, "extra3 ")
     return out
 
 
