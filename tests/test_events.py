@@ -195,6 +195,23 @@ def test_events_capital_acting_is_an_actor_and_the_country_is_the_place(ingestor
     assert decree[0]["agent"] == "government of Ecuador"
 
 
+def test_events_capital_as_the_subject_of_another_verb_is_no_scene(ingestor):
+    # "Oklahoma teachers are in a walkout" places the walkout; a capital that is itself the subject
+    # stands for its government, so the raids it confirms are not pinned on the capital.
+    rows = _events(ingestor, "Peru's army is on alert. Lima confirmed that troops raided smuggling camps on Monday.")
+    assert _where(rows) and not any(name == "Lima" for _, name in _where(rows))
+
+
+def test_events_state_as_the_subject_of_the_clause_places_a_national_event(ingestor):
+    # The country acts for itself even through another verb ("decided to expel"), not at the focus.
+    rows = _events(
+        ingestor,
+        "Argentina's economy slowed again this year. Argentina's exports fell. Chile decided to expel two "
+        "Bolivian diplomats on Friday.",
+    )
+    assert ("diplomacy", "Chile") in _where(rows, "diplomacy")
+
+
 def test_events_scene_of_the_clause_places_an_embedded_event(ingestor):
     rows = _events(ingestor, "In Mexico, officials admitted that soldiers had killed a cartel commander.")
     assert any(name == "Mexico" for sub, name in _where(rows) if sub in ("attack", "armed_clash", "raid"))
@@ -224,6 +241,8 @@ def test_events_mentions_of_one_event_merge_with_their_evidence(ingestor):
 
 def test_events_denied_and_hypothetical_are_kept_but_not_mapped(ingestor):
     rows = _events(ingestor, "Residents of the province rejected the building of a foreign naval base on the island.")
+    assert rows and all(r["status"] == "denied" for r in rows)  # kept in the table, off the map
+    rows = _events(ingestor, "Lawmakers rejected a proposal to open a US naval base on the island.")
     bases = [r for r in rows if r["subtype"] == "base"]
     assert bases and all(r["status"] == "denied" for r in bases)
 

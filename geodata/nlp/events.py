@@ -101,6 +101,7 @@ class EventMention:
     figures: list[Figure]
     date: DateMention | None
     scene: list[EventPlace] = field(default_factory=list)
+    acting: list[EventPlace] = field(default_factory=list)  # a state that is the subject of its clause
 
     @property
     def trigger(self) -> TriggerMention:
@@ -301,12 +302,22 @@ class EventExtractor:
                     a, sentence, role="event", reason=f"where '{a.span.text}', the subject of the clause, is"
                 )
                 for a in attachments
-                if a.owner is None and a.subject_of in clause and a.resolution.place.kind in _LOCAL_KINDS
+                if a.owner is None
+                and a.subject_of in clause
+                and a.resolution.place.kind in _LOCAL_KINDS
+                and not _metonymic_capital(a)
             ]
             others = [
                 _from_attachment(a, sentence)
                 for a in attachments
                 if a.role != "event" and (a.owner in own or a.owner is None)
+            ]
+            acting = [
+                _from_attachment(a, sentence, role="actor", reason=f"'{a.span.text}', the subject of the clause")
+                for a in attachments
+                if a.span.root.dep_ in ("nsubj", "nsubjpass")
+                and a.span.root.head.i in clause
+                and (a.resolution.place.kind == "country" or _metonymic_capital(a))
             ]
             date = date_for(main, dates, sentence, set(heads), own)
             when = date.date if date is not None else None
@@ -333,6 +344,7 @@ class EventExtractor:
                     figures_for(main, figures, sentence, set(heads), own),
                     date,
                     scene,
+                    acting,
                 )
             )
         return out
@@ -396,7 +408,8 @@ class EventExtractor:
                     )
                 ]
         if event.subtype in _NATIONAL_SUBTYPES:
-            for p in main.other_places:
+            # A government acting ("Quito decreed", "Panama moved to expel …") does so for its country.
+            for p in [*main.other_places, *main.acting]:
                 if p.role == "actor" and (p.place.kind == "country" or p.place.is_capital):
                     country = self.gazetteer.countries.get(p.place.country_code)
                     if country is not None:
@@ -435,6 +448,11 @@ def _complement_chain(trigger: Any) -> set[int]:
         node = node.head
         chain.add(node.i)
     return chain
+
+
+def _metonymic_capital(attachment: Any) -> bool:
+    """A capital that is itself the subject stands for its government ("Quito confirmed", "Washington is seeking")."""
+    return attachment.resolution.place.is_capital and attachment.span.root.dep_ in ("nsubj", "nsubjpass")
 
 
 def _from_attachment(
