@@ -396,7 +396,7 @@ class WindowedAnnotator:
                 self._run(
                     [_piece(s.doc, s.start, s.end) for s in distinct.values()],
                     self.SENTENCE_PIPES,
-                    max(8, batch_size // 4),
+                    batch_size,
                 ),
                 strict=True,
             )
