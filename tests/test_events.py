@@ -212,6 +212,20 @@ def test_events_state_as_the_subject_of_the_clause_places_a_national_event(inges
     assert ("diplomacy", "Chile") in _where(rows, "diplomacy")
 
 
+def test_events_trade_figures_are_placed_at_the_exporter_not_the_partner(ingestor):
+    rows = _events(ingestor, "Peru's copper exports to China rose 12 percent in May.")
+    assert _where(rows, "trade") == {("trade", "Peru")}
+    rows = _events(ingestor, "Kenya's imports from India rose sharply last year.")
+    assert _where(rows, "trade") == {("trade", "Kenya")}
+
+
+def test_events_two_governments_acting_together_are_no_one_place(ingestor):
+    # GUIDELINES: an event between two places that are not one area has no place of its own.
+    rows = _events(ingestor, "A Kenya-Uganda trade pact took effect on Monday.")
+    trade = [r for r in rows if r["subtype"] == "trade"]
+    assert trade and not [r for r in trade if r["place_role"] == "event"]
+
+
 def test_events_scene_of_the_clause_places_an_embedded_event(ingestor):
     rows = _events(ingestor, "In Mexico, officials admitted that soldiers had killed a cartel commander.")
     assert any(name == "Mexico" for sub, name in _where(rows) if sub in ("attack", "armed_clash", "raid"))

@@ -162,6 +162,11 @@ def _path_role(place: PlaceRecord | None, path: list[Token], subtype: str, locat
         if top.dep_ == "prep" and top.lower_ in ("by", "with"):
             return _edge_role(place, "prep", top.lower_, subtype, locative)
         prep = next((w for w in words if w != "of"), "of")  # "off" in "a tanker off Sri Lanka"
+        if subtype == "economic.trade" and prep in ("to", "from"):
+            # Trade figures are the exporter's ("exports to China", "imports from Peru": the partner).
+            imports = "import" in top.head.lemma_.lower()
+            if (prep == "to") != imports:
+                return "actor", f"'{prep}' on trade: the trading partner, not where"
         return _edge_role(place, "prep", prep, subtype, locative)
     edge = path[0].dep_ if path[0].dep_ in ("poss", "compound", "amod", "nmod") else top.dep_
     if edge == "conj":

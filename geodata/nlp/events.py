@@ -408,23 +408,29 @@ class EventExtractor:
                     )
                 ]
         if event.subtype in _NATIONAL_SUBTYPES:
-            # A government acting ("Quito decreed", "Panama moved to expel …") does so for its country.
-            for p in [*main.other_places, *main.acting]:
-                if p.role == "actor" and (p.place.kind == "country" or p.place.is_capital):
-                    country = self.gazetteer.countries.get(p.place.country_code)
-                    if country is not None:
-                        return [
-                            EventPlace(
-                                country,
-                                "event",
-                                f"'{p.text}' stands for the government of {country.name}, acting for the country",
-                                p.resolution,
-                                p.start,
-                                p.end,
-                                p.text,
-                                3,
-                            )
-                        ]
+            # A government acting ("Quito decreed", "Panama moved to expel …") does so for its country;
+            # two governments acting together ("an Ecuador-China trade deal") are no one place.
+            acting = [
+                p
+                for p in [*main.other_places, *main.acting]
+                if p.role == "actor" and (p.place.kind == "country" or p.place.is_capital)
+            ]
+            countries = {p.place.country_code for p in acting}
+            country = self.gazetteer.countries.get(acting[0].place.country_code) if len(countries) == 1 else None
+            if country is not None:
+                p = acting[0]
+                return [
+                    EventPlace(
+                        country,
+                        "event",
+                        f"'{p.text}' stands for the government of {country.name}, acting for the country",
+                        p.resolution,
+                        p.start,
+                        p.end,
+                        p.text,
+                        3,
+                    )
+                ]
         if focus is not None:
             return [
                 EventPlace(
