@@ -226,6 +226,19 @@ def test_events_two_governments_acting_together_are_no_one_place(ingestor):
     assert trade and not [r for r in trade if r["place_role"] == "event"]
 
 
+def test_events_scene_through_of_phrases_places_the_event(ingestor):
+    rows = _events(
+        ingestor, "Heavy fighting continued in the outskirts of the city of Aleppo on Sunday, officials said."
+    )
+    clash = [r for r in rows if r["subtype"] == "armed_clash" and r["place_role"] == "event"]
+    assert clash and clash[0]["place_name"] == "Aleppo"  # the scene, not the article's focus
+
+
+def test_events_producer_that_is_the_subject_of_the_clause_places_its_output(ingestor):
+    rows = _events(ingestor, "Nigeria is a big market. Brazil continued to increase its soybean output this year.")
+    assert ("production", "Brazil") in _where(rows, "production")
+
+
 def test_events_scene_of_the_clause_places_an_embedded_event(ingestor):
     rows = _events(ingestor, "In Mexico, officials admitted that soldiers had killed a cartel commander.")
     assert any(name == "Mexico" for sub, name in _where(rows) if sub in ("attack", "armed_clash", "raid"))

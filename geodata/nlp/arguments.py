@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from geodata.nlp.triggers import ParsedSentence
 
 __all__ = [
+    "SUBJECT_IS_PLACE",
     "EventPlace",
     "PlaceAttachment",
     "attach_places",
@@ -48,7 +49,7 @@ __all__ = [
 _PASSABLE_VERB_DEPS = {"acl", "xcomp", "relcl"}  # "raids carried out in Manta", "troops sent to Nariño"
 _MODIFIER_REASON = "names the event's place"
 # Subtypes whose subject is also where the event is (bench/data/GUIDELINES.md: the exporter, the buyer).
-_SUBJECT_IS_PLACE = {
+SUBJECT_IS_PLACE = {
     "economic.production",
     "economic.labour",
     "economic.prices",
@@ -111,7 +112,7 @@ def _edge_role(
 ) -> tuple[str, str]:
     """Role of a place by the edge that hangs it from its trigger."""
     kind = place.kind if place is not None else ""
-    if edge in ("nsubj", "dative") and prep is None and subtype in _SUBJECT_IS_PLACE:
+    if edge in ("nsubj", "dative") and prep is None and subtype in SUBJECT_IS_PLACE:
         # "Europe added 24 GW", "Saudi Arabia will buy howitzers", "sell Saudi Arabia 180 systems":
         # output, exports and purchases are where the producer, exporter or buyer is.
         return "event", "the producer, exporter or buyer the figures are about"
@@ -216,7 +217,13 @@ def attach_places(
                 role, reason = _path_role(r.place, path, triggers[owner], locative)
                 break
             if _is_verb(parent):
-                if node.dep_ == "prep" and node.lower_ in scene_preps and len(path) <= 3:
+                inner = [t for t in path[:-1] if t.dep_ == "prep"]
+                if (
+                    node.dep_ == "prep"
+                    and node.lower_ in scene_preps
+                    # "in Manta", also through "of" phrases: "in the outskirts of the city of Douma"
+                    and (len(path) <= 3 or (len(path) <= 7 and all(t.lower_ == "of" for t in inner)))
+                ):
                     scene = parent.i
                     reason = f"'{node.lower_} {root.text}' sets the scene of '{parent.text}'"
                 elif node.dep_ in ("nsubj", "nsubjpass") and all(

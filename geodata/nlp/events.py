@@ -41,7 +41,15 @@ from typing import TYPE_CHECKING, Any
 from geodata.gazetteer import geo_precision, open_gazetteer
 from geodata.lang import load_language
 from geodata.model import MAPPED_STATUSES, SUBTYPES, Status
-from geodata.nlp.arguments import EventPlace, attach_places, clause_of, date_for, figures_for, participants
+from geodata.nlp.arguments import (
+    SUBJECT_IS_PLACE,
+    EventPlace,
+    attach_places,
+    clause_of,
+    date_for,
+    figures_for,
+    participants,
+)
 from geodata.nlp.classify import make_classifier
 from geodata.nlp.dates import find_dates
 from geodata.nlp.factuality import event_status, is_opinion, status_features
@@ -102,6 +110,7 @@ class EventMention:
     date: DateMention | None
     scene: list[EventPlace] = field(default_factory=list)
     acting: list[EventPlace] = field(default_factory=list)  # a state that is the subject of its clause
+    subjects: list[EventPlace] = field(default_factory=list)  # places that are the subject of its clause
 
     @property
     def trigger(self) -> TriggerMention:
@@ -312,12 +321,23 @@ class EventExtractor:
                 for a in attachments
                 if a.role != "event" and (a.owner in own or a.owner is None)
             ]
+            subjects = [
+                a for a in attachments if a.span.root.dep_ in ("nsubj", "nsubjpass") and a.span.root.head.i in clause
+            ]
             acting = [
                 _from_attachment(a, sentence, role="actor", reason=f"'{a.span.text}', the subject of the clause")
-                for a in attachments
-                if a.span.root.dep_ in ("nsubj", "nsubjpass")
-                and a.span.root.head.i in clause
-                and (a.resolution.place.kind == "country" or _metonymic_capital(a))
+                for a in subjects
+                if a.resolution.place.kind == "country" or _metonymic_capital(a)
+            ]
+            subjects = [
+                _from_attachment(
+                    a,
+                    sentence,
+                    role="event",
+                    reason=f"'{a.span.text}', the subject of the clause, produces, trades or buys",
+                )
+                for a in subjects
+                if not _metonymic_capital(a)
             ]
             date = date_for(main, dates, sentence, set(heads), own)
             when = date.date if date is not None else None
@@ -345,6 +365,7 @@ class EventExtractor:
                     date,
                     scene,
                     acting,
+                    subjects,
                 )
             )
         return out
@@ -392,6 +413,9 @@ class EventExtractor:
         main = event.main
         if main.scene:
             return main.scene[:3]
+        if event.subtype in SUBJECT_IS_PLACE and main.subjects:
+            # "China continued to increase its output": the producer, exporter or buyer is where.
+            return main.subjects[:1]
         if main.unknown_places:
             text, start, end = main.unknown_places[0]
             container = _container(main, places, focus, self.gazetteer)
