@@ -167,7 +167,7 @@ def _path_role(place: PlaceRecord | None, path: list[Token], subtype: str, locat
             # Trade figures are the exporter's ("exports to China", "imports from Peru": the partner).
             imports = "import" in top.head.lemma_.lower()
             if (prep == "to") != imports:
-                return "actor", f"'{prep}' on trade: the trading partner, not where"
+                return "mentioned", f"'{prep}' on trade: the trading partner, not where"
         return _edge_role(place, "prep", prep, subtype, locative)
     edge = path[0].dep_ if path[0].dep_ in ("poss", "compound", "amod", "nmod") else top.dep_
     if edge == "conj":

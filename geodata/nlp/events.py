@@ -474,7 +474,8 @@ def _complement_chain(trigger: Any) -> set[int]:
     trigger only modifies ("After the raids, she praised …") does not.
     """
     chain, node = {trigger.i}, trigger
-    while node.head.i != node.i and node.dep_ in ("ccomp", "xcomp", "dobj", "conj", "acl", "relcl", "pcomp"):
+    # Also the verb the trigger is the subject of: "fighting continued in the outskirts of Aleppo".
+    while node.head.i != node.i and node.dep_ in ("ccomp", "xcomp", "dobj", "conj", "acl", "relcl", "pcomp", "nsubj"):
         node = node.head
         chain.add(node.i)
     return chain
