@@ -409,15 +409,15 @@ def test_demo_corpus_answer_key(ingestor):
             assert events_by_file[row["file"]] == [], f"commentary {row['file']} yielded events"
     # The goal (#14) is every event with its exact date; these floors are what the shipped model
     # reaches today (README, "Measured quality"), so that no change makes it worse unnoticed.
-    assert found >= 58, f"only {found}/{len(expected)} answer-key events found; missing {missing}"
-    assert dated >= 49, f"only {dated}/{len(expected)} with the exact date"
+    assert found >= 59, f"only {found}/{len(expected)} answer-key events found; missing {missing}"
+    assert dated >= 50, f"only {dated}/{len(expected)} with the exact date"
 
 
 @pytest.mark.skipif(not SAMPLE.exists(), reason="../shared/samples is not beside the repo")
 @pytest.mark.xfail(
     strict=True,
-    reason="#14 open: the trained classifier files the boat strikes that killed 151 as labour strikes "
-    "(protest) and misses other events of the seed article; strict, so this fails as soon as it passes",
+    reason="#14 open: the trained classifier misses the base at Manta and the reversed approval of the "
+    "Galápagos base (kept as denied); strict, so this fails as soon as it passes",
 )
 def test_sample_article_events(ingestor):
     from geodata.model import MAPPED_STATUSES
@@ -474,3 +474,16 @@ def test_sample_article_events(ingestor):
     }
     assert not {r["place_text"] for r in rows} & people
     assert not any("Miami" in (r["agent"] or "") or "Miami" in (r["target"] or "") for r in rows)
+
+
+def test_classifier_training_chooses_few_false_events_before_macro_f1():
+    from geodata.nlp.classify.train import MAX_NO_EVENT_SHARE, choose_setting
+
+    table = {
+        (1.0, None, 0.5): {"no_event_with_event": MAX_NO_EVENT_SHARE + 0.05, "sentence_macro_f1": 0.70},
+        (1.0, None, 0.7): {"no_event_with_event": MAX_NO_EVENT_SHARE - 0.02, "sentence_macro_f1": 0.62},
+        (3.0, None, 0.7): {"no_event_with_event": MAX_NO_EVENT_SHARE - 0.04, "sentence_macro_f1": 0.60},
+    }
+    assert choose_setting(table) == (1.0, None, 0.7)
+    too_eager = {k: {**v, "no_event_with_event": 0.5 + k[2] / 10} for k, v in table.items()}
+    assert choose_setting(too_eager) == (1.0, None, 0.5)  # none allowed: the fewest false events
