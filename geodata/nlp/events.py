@@ -432,7 +432,7 @@ class EventExtractor:
                     )
                 ]
         if event.subtype in _NATIONAL_SUBTYPES:
-            # A government acting ("Quito decreed", "Panama moved to expel …") does so for its country;
+            # A government acting ("Quito decreed", "Chile decided to expel …") does so for its country;
             # two governments acting together ("an Ecuador-China trade deal") are no one place.
             acting = [
                 p
