@@ -59,19 +59,18 @@ BATCH = 50
 PLAN = {"eval": {"lgl": 420, "geowebnews": 420}, "train": {"lgl": 800, "geowebnews": 750}}
 RANDOM_SHARE = 0.4
 MAX_PER_DOC = 6
-# A second round of training sentences (labelled after the first results showed the classifier short
-# of in-domain examples), drawn the same way from the sentences left, keyword strata first.
-EXTRA = {"train": {"lgl": 700, "geowebnews": 400}}
-EXTRA_RANDOM_SHARE = 0.3
-MAX_PER_DOC_EXTRA = 12
-# A third round (the classifier's category accuracy was still limited by in-domain examples), drawn
-# from the sentences left of the train documents with a higher cap per document.
-EXTRA2 = {"train": {"lgl": 500, "geowebnews": 250}}
-EXTRA2_RANDOM_SHARE = 0.5
-MAX_PER_DOC_EXTRA2 = 24
-# A fourth round drawn at random only: sentences as they come, most of them without an event.
-EXTRA3 = {"train": {"lgl": 350, "geowebnews": 250}}
-MAX_PER_DOC_EXTRA3 = 30
+# Later rounds of training sentences, each appended after the earlier ones so that batch numbers
+# keep their sentences, drawn from the sentences left: (name, sentences per corpus, random share,
+# cap per document). The second came after the first results showed the classifier short of
+# in-domain examples, the third when its category accuracy still was; the fourth is drawn at
+# random only (sentences as they come, most of them without an event).
+ROUNDS = {
+    "train": (
+        ("extra", {"lgl": 700, "geowebnews": 400}, 0.3, 12),
+        ("extra2", {"lgl": 500, "geowebnews": 250}, 0.5, 24),
+        ("extra3", {"lgl": 350, "geowebnews": 250}, 1.0, 30),
+    )
+}
 STATUSES = ("reported", "planned", "denied", "hypothetical", "commentary", "background")
 
 
@@ -127,22 +126,11 @@ def candidates(geobench: Path, split: str) -> list[dict]:
         rng.shuffle(pool)
         pools[corpus] = pool
         _draw(pool, PLAN[split][corpus], RANDOM_SHARE, MAX_PER_DOC, seen, per_doc, out)
-    if split in EXTRA:
-        # A second round, appended after the first so that earlier batch numbers keep their sentences.
+    for name, plan, random_share, cap in ROUNDS.get(split, ()):
         for corpus in CORPORA:
             pool = list(pools[corpus])
-            random.Random(f"{SEED}:{split}:extra").shuffle(pool)
-            _draw(pool, EXTRA[split][corpus], EXTRA_RANDOM_SHARE, MAX_PER_DOC_EXTRA, seen, per_doc, out, "extra ")
-    if split in EXTRA2:
-        for corpus in CORPORA:
-            pool = list(pools[corpus])
-            random.Random(f"{SEED}:{split}:extra2").shuffle(pool)
-            _draw(pool, EXTRA2[split][corpus], EXTRA2_RANDOM_SHARE, MAX_PER_DOC_EXTRA2, seen, per_doc, out, "extra2 ")
-    if split in EXTRA3:
-        for corpus in CORPORA:
-            pool = list(pools[corpus])
-            random.Random(f"{SEED}:{split}:extra3").shuffle(pool)
-            _draw(pool, EXTRA3[split][corpus], 1.0, MAX_PER_DOC_EXTRA3, seen, per_doc, out, "extra3 ")
+            random.Random(f"{SEED}:{split}:{name}").shuffle(pool)
+            _draw(pool, plan[corpus], random_share, cap, seen, per_doc, out, f"{name} ")
     return out
 
 
