@@ -34,7 +34,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -109,7 +109,6 @@ class EventMention:
     figures: list[Figure]
     date: DateMention | None
     scene: list[EventPlace] = field(default_factory=list)
-    acting: list[EventPlace] = field(default_factory=list)  # a state that is the subject of its clause
     subjects: list[EventPlace] = field(default_factory=list)  # places that are the subject of its clause
 
     @property
@@ -322,22 +321,9 @@ class EventExtractor:
                 if a.role != "event" and (a.owner in own or a.owner is None)
             ]
             subjects = [
-                a for a in attachments if a.span.root.dep_ in ("nsubj", "nsubjpass") and a.span.root.head.i in clause
-            ]
-            acting = [
-                _from_attachment(a, sentence, role="actor", reason=f"'{a.span.text}', the subject of the clause")
-                for a in subjects
-                if a.resolution.place.kind == "country" or _metonymic_capital(a)
-            ]
-            subjects = [
-                _from_attachment(
-                    a,
-                    sentence,
-                    role="event",
-                    reason=f"'{a.span.text}', the subject of the clause, produces, trades or buys",
-                )
-                for a in subjects
-                if not _metonymic_capital(a)
+                _from_attachment(a, sentence, role="event", reason=f"'{a.span.text}', the subject of the clause")
+                for a in attachments
+                if a.span.root.dep_ in ("nsubj", "nsubjpass") and a.span.root.head.i in clause
             ]
             date = date_for(main, dates, sentence, set(heads), own)
             when = date.date if date is not None else None
@@ -364,7 +350,6 @@ class EventExtractor:
                     figures_for(main, figures, sentence, set(heads), own),
                     date,
                     scene,
-                    acting,
                     subjects,
                 )
             )
@@ -413,9 +398,10 @@ class EventExtractor:
         main = event.main
         if main.scene:
             return main.scene[:3]
-        if event.subtype in SUBJECT_IS_PLACE and main.subjects:
+        producers = [p for p in main.subjects if not p.place.is_capital]  # a capital subject is its government
+        if event.subtype in SUBJECT_IS_PLACE and producers:
             # "China continued to increase its output": the producer, exporter or buyer is where.
-            return main.subjects[:1]
+            return [replace(producers[0], reason=f"{producers[0].reason}, produces, trades or buys")]
         if main.unknown_places:
             text, start, end = main.unknown_places[0]
             container = _container(main, places, focus, self.gazetteer)
@@ -436,11 +422,11 @@ class EventExtractor:
             # two governments acting together ("an Ecuador-China trade deal") are no one place.
             acting = [
                 p
-                for p in [*main.other_places, *main.acting]
-                if p.role == "actor" and (p.place.kind == "country" or p.place.is_capital)
+                for p in [*(p for p in main.other_places if p.role == "actor"), *main.subjects]
+                if p.place.kind == "country" or p.place.is_capital
             ]
             countries = {p.place.country_code for p in acting}
-            country = self.gazetteer.countries.get(acting[0].place.country_code) if len(countries) == 1 else None
+            country = self.gazetteer.countries.get(countries.pop()) if len(countries) == 1 else None
             if country is not None:
                 p = acting[0]
                 return [
